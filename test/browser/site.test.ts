@@ -1,0 +1,109 @@
+/**
+ * Every built page loads cleanly in real Chromium: no console or page error, no failed request, no
+ * request to another origin, math typeset by KaTeX, and the GPU backends available in software.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Browser } from "playwright-core";
+import { chapters } from "../../src/components/chapters.ts";
+import { DIST, describeProblems, launchChromium, openPage, serveStatic, type StaticServer } from "./harness.ts";
+
+/** Every page the site builds: home, the chapters written so far, and the kit gallery. */
+const builtPages = ["/", ...chapters.map((chapter) => chapter.path), "/kit"].filter((path) =>
+  existsSync(join(DIST, path === "/" ? "index.html" : `${path}.html`)),
+);
+
+let server: StaticServer;
+let browser: Browser;
+before(async () => {
+  server = await serveStatic();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe("every page", () => {
+  for (const path of builtPages) {
+    for (const width of [1280, 360]) {
+      test(`${path} at ${width} px loads cleanly and renders its math`, async () => {
+        const { context, page, problems } = await openPage(browser, server.origin, path, { width });
+        try {
+          await page.waitForSelector(".katex", { timeout: 30_000 });
+          await page.waitForLoadState("networkidle");
+          const katexCount = await page.locator(".katex").count();
+          assert.ok(katexCount > 0, "no KaTeX element on the page");
+          // KaTeX's own error span appears when a formula fails to parse.
+          assert.equal(await page.locator(".katex-error").count(), 0, "a formula failed to typeset");
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow} px`);
+          assert.equal(describeProblems(problems), "");
+        } finally {
+          await context.close();
+        }
+      });
+    }
+  }
+});
+
+describe("the home page", () => {
+  test("lists every written chapter and links to it", async () => {
+    const { context, page, problems } = await openPage(browser, server.origin, "/");
+    try {
+      for (const path of builtPages.filter((p) => p !== "/" && p !== "/kit")) {
+        assert.ok((await page.locator(`main a[href$="${path.slice(1)}"]`).count()) > 0, `no link to ${path}`);
+      }
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("moving the slider changes the figure and the live equation", async () => {
+    const { context, page, problems } = await openPage(browser, server.origin, "/");
+    try {
+      const figure = page.locator("#home-figure svg").first();
+      await figure.waitFor();
+      const equation = page.locator("#home-equation");
+      const figureBefore = await figure.innerHTML();
+      const equationBefore = await equation.textContent();
+      const slider = page.locator("#home-figure input[type=range]").first();
+      await slider.focus();
+      for (let i = 0; i < 10; i++) await page.keyboard.press("ArrowRight");
+      await page.waitForFunction((before) => document.querySelector("#home-figure svg")?.innerHTML !== before, figureBefore);
+      assert.notEqual(await equation.textContent(), equationBefore);
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe("GPU in software", () => {
+  test("Chromium offers WebGPU and WebGL2, and the page reports the backend it initialised", async (t) => {
+    const { context, page, problems } = await openPage(browser, server.origin, "/");
+    try {
+      const available = await page.evaluate(async () => {
+        const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+        return {
+          webgpu: Boolean(gpu && (await gpu.requestAdapter())),
+          webgl2: Boolean(document.createElement("canvas").getContext("webgl2")),
+        };
+      });
+      t.diagnostic(`available: ${JSON.stringify(available)}`);
+      assert.deepEqual(available, { webgpu: true, webgl2: true });
+      const badge = page.locator("#backend-badge");
+      await page.waitForFunction(() => {
+        const element = document.querySelector("#backend-badge");
+        return element !== null && !element.hasAttribute("hidden") && (element.textContent ?? "").trim() !== "";
+      });
+      t.diagnostic(`initialised: ${await badge.textContent()} (${await badge.getAttribute("title")})`);
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await context.close();
+    }
+  });
+});
