@@ -8,7 +8,8 @@ const extraPages = [{ name: "Notebook kit", path: "/kit" }].filter((page) => exi
 export default {
   title: "Mamba, live",
   root: "src",
-  output: "dist",
+  // SITE_DIST lets several builds (parallel checkouts, a test run beside a dev build) use separate folders.
+  output: process.env.SITE_DIST ?? "dist",
   pages: [...writtenChapters.map((chapter) => ({ name: chapter.title, path: chapter.path })), ...extraPages],
   pager: true,
   toc: true,

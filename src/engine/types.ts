@@ -66,3 +66,73 @@ export interface ScanOverrides {
   B?: Perturbation;
   C?: Perturbation;
 }
+
+/** Sizes of one Mamba block (MAMBA-SPEC §5): D, Di = E·D, N, R, k. */
+export interface BlockDims {
+  dModel: number;
+  dInner: number;
+  dState: number;
+  dtRank: number;
+  convWidth: number;
+}
+
+/** Weights of one Mamba block in HuggingFace's layout; linear layers are row-major (out, in). */
+export interface MambaBlockWeights {
+  dims: BlockDims;
+  /** (2·dInner, dModel): rows [0, dInner) give x, rows [dInner, 2·dInner) give z */
+  inProj: Numbers;
+  /** (2·dInner), only in some checkpoints */
+  inProjBias?: Numbers;
+  /** (dInner, convWidth): conv1d.weight (dInner, 1, k) without its middle axis; column k−1 multiplies the current token */
+  conv: Numbers;
+  /** (dInner) */
+  convBias?: Numbers;
+  /** (dtRank + 2·dState, dInner): rows give [δ | B | C] */
+  xProj: Numbers;
+  /** (dInner, dtRank) */
+  dtProj: Numbers;
+  /** (dInner) */
+  dtProjBias: Numbers;
+  /** (dInner, dState): A = −exp(A_log) */
+  ALog: Numbers;
+  /** (dInner) */
+  D: Numbers;
+  /** (dModel, dInner) */
+  outProj: Numbers;
+  /** (dModel) */
+  outProjBias?: Numbers;
+}
+
+/** One residual layer: h ← h + Mixer(RMSNorm(h) ⊙ norm). */
+export interface MambaLayerWeights {
+  /** (dModel) */
+  norm: Numbers;
+  mixer: MambaBlockWeights;
+}
+
+/** A Mamba language model's hyper-parameters (HuggingFace MambaConfig, in engine names). */
+export interface MambaConfig {
+  vocabSize: number;
+  dModel: number;
+  dInner: number;
+  dState: number;
+  dtRank: number;
+  convWidth: number;
+  numLayers: number;
+  useBias: boolean;
+  useConvBias: boolean;
+  normEpsilon: number;
+  tieEmbeddings: boolean;
+}
+
+/** A Mamba language model: embedding, residual layers, final RMSNorm, and the head (tied unless lmHead is given). */
+export interface MambaModel {
+  config: MambaConfig;
+  /** (vocab, dModel) */
+  embedding: Numbers;
+  layers: MambaLayerWeights[];
+  /** (dModel) */
+  normF: Numbers;
+  /** (vocab, dModel), only when the head is not tied to the embedding */
+  lmHead?: Numbers;
+}

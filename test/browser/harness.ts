@@ -8,7 +8,8 @@ import { extname, join, normalize, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
-export const DIST = resolve(import.meta.dirname, "../../dist");
+/** The built site; SITE_DIST (as in observablehq.config.ts) points the tests at another build. */
+export const DIST = resolve(import.meta.dirname, "../..", process.env.SITE_DIST ?? "dist");
 
 /**
  * Flags that keep Chromium off the network and give it WebGL (SwiftShader) and WebGPU (SwiftShader

@@ -1,0 +1,38 @@
+/**
+ * `mamba eval --model DIR --task selective-copying [--n 1000] [--seed S]`: token accuracy of a trained
+ * checkpoint on `n` freshly generated sequences, with the float64 reference forward. The task settings
+ * come from DIR/model-card.json, so the sequences are those the model was trained on.
+ */
+import { join } from "node:path";
+import { check } from "../engine/errors.js";
+import { evaluateSelectiveCopying } from "../engine/tasks/evaluate.js";
+import { parseOptions, requiredOption } from "./args.js";
+import type { Command } from "./command.js";
+import { loadModelDirectory } from "./forward.js";
+import { CARD_JSON, readModelCard } from "./training/model-card.js";
+
+/** The value of `--name` as an integer ≥ `minimum`, or `fallback` when absent. */
+function integerOption(options: Map<string, string[]>, name: string, minimum: number, fallback: number): number {
+  if (!options.has(name)) return fallback;
+  const text = requiredOption(options, name);
+  const value = Number(text);
+  check(/^\s*-?\d+\s*$/.test(text) && Number.isSafeInteger(value) && value >= minimum, `--${name} must be an integer ≥ ${minimum}, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+export const evalCommand: Command = {
+  summary: "token accuracy of a trained model on fresh task sequences (settings from DIR/model-card.json)",
+  usage: "eval --model DIR --task selective-copying [--n 1000] [--seed S]",
+  run(argv, output) {
+    const options = parseOptions(argv, ["model", "task", "n", "seed"]);
+    const directory = requiredOption(options, "model");
+    const task = requiredOption(options, "task");
+    check(task === "selective-copying", `--task must be selective-copying, got ${JSON.stringify(task)}`);
+    const card = readModelCard(directory);
+    check(card.task.task === task, `${join(directory, CARD_JSON)} describes a ${card.task.task} model, not ${task}`);
+    const count = integerOption(options, "n", 1, 1000);
+    const seed = integerOption(options, "seed", Number.MIN_SAFE_INTEGER, card.test.seed);
+    const accuracy = evaluateSelectiveCopying(loadModelDirectory(directory), card.task, count, seed);
+    output.stdout(`${JSON.stringify({ accuracy })}\n`);
+  },
+};

@@ -1,0 +1,279 @@
+/**
+ * "Load your own checkpoint": a drop zone and file pickers for a HuggingFace Mamba folder, then the
+ * chosen layer's Δ, A, B, C on the reader's token ids, perturbed with sliders, and how far every
+ * position's logits move. The model runs on the GPU engine (src/engine/gpu/lm-forward.ts); files are
+ * read in this tab and never sent anywhere.
+ */
+import { stateMatrix } from "../../engine/block.js";
+import type { GpuEngine } from "../../engine/gpu/engine.js";
+import { disposeModel, gpuLmForward, uploadModel, type GpuLmResult, type UploadedModel } from "../../engine/gpu/lm-forward.js";
+import { logitDistancePerPosition } from "../../engine/state-patching.js";
+import type { ScanOverrides } from "../../engine/types.js";
+import { heatmap } from "../charts/heatmap.js";
+import { linePlot } from "../charts/line-plot.js";
+import { select, slider, textInput } from "../controls.js";
+import { figure } from "../figure.js";
+import { formatNumber } from "../format.js";
+import { filesFromDrop, readCheckpoint, type LoadedCheckpoint, type PickedFile } from "./checkpoint-files.js";
+import { argmaxRows, errorMessage, parseTokenIds } from "./tokens.js";
+
+/** Channels drawn in the Δ heatmap; wider models show the first ones (the read-out names them). */
+const MAX_CHANNELS_SHOWN = 256;
+const MAX_LAYER = 63;
+
+export type CheckpointExplorer = HTMLElement & { runs: number; loaded: LoadedCheckpoint };
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className = "", text = ""): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text) node.textContent = text;
+  return node;
+}
+
+/** Scale per (row, column) of a (rows, columns) override: `value` on rows first..last, 1 elsewhere. */
+export function rowScale(rows: number, columns: number, first: number, last: number, value: number): Float64Array {
+  const scale = new Float64Array(rows * columns).fill(1);
+  for (let r = Math.max(0, first); r <= Math.min(rows - 1, last); r++) scale.fill(value, r * columns, (r + 1) * columns);
+  return scale;
+}
+
+export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initial: LoadedCheckpoint, initialIds: readonly number[]): CheckpointExplorer {
+  const root = element("div", "mb-explorer") as CheckpointExplorer;
+  root.runs = 0;
+  root.loaded = initial;
+  let uploaded: UploadedModel | undefined;
+  let original: { key: string; result: GpuLmResult } | undefined;
+
+  // ---- picking files ----
+  const drop = element("div", "mb-drop");
+  drop.append(element("p", "", "Drop a Mamba checkpoint folder here (config.json + model.safetensors, tokenizer.json optional), or pick it: "));
+  const filesInput = Object.assign(element("input"), { type: "file", multiple: true, accept: ".json,.safetensors" });
+  filesInput.dataset.role = "checkpoint-files";
+  const folderInput = Object.assign(element("input"), { type: "file", multiple: true });
+  folderInput.setAttribute("webkitdirectory", "");
+  folderInput.dataset.role = "checkpoint-folder";
+  const filesLabel = element("label", "", "files");
+  filesLabel.append(filesInput);
+  const folderLabel = element("label", "", "a folder");
+  folderLabel.append(folderInput);
+  const defaultButton = Object.assign(element("button", "", `Back to ${initial.label}`), { type: "button" });
+  drop.append(filesLabel, folderLabel, defaultButton);
+  const status = element("p", "mb-status");
+  status.setAttribute("role", "status");
+  const summary = element("p", "mb-status");
+  summary.dataset.role = "checkpoint-summary";
+
+  // ---- controls ----
+  const tokensInput = textInput({ name: "ckpt-tokens", label: "Token ids (space-separated)", value: initialIds.join(" "), maxLength: 600 });
+  const layerInput = slider({ name: "ckpt-layer", label: "Layer", min: 0, max: MAX_LAYER, step: 1, value: 0 });
+  const tensorInput = select({
+    name: "ckpt-tensor",
+    label: "Show",
+    value: "delta",
+    options: [
+      { value: "delta", label: "Δ (token × channel)" },
+      { value: "B", label: "B (token × state)" },
+      { value: "C", label: "C (token × state)" },
+      { value: "A", label: "A (channel × state)" },
+    ],
+  });
+  const fromInput = slider({ name: "ckpt-from", label: "Perturb tokens from", min: 0, max: 127, step: 1, value: 0 });
+  const toInput = slider({ name: "ckpt-to", label: "… to", min: 0, max: 127, step: 1, value: 127 });
+  const deltaInput = slider({ name: "ckpt-dscale", label: "Scale Δ by 10^", min: -2, max: 2, step: 0.1, value: 0 });
+  const aInput = slider({ name: "ckpt-ascale", label: "Scale A by", min: 0, max: 4, step: 0.05, value: 1 });
+  const bInput = slider({ name: "ckpt-bscale", label: "Scale B by", min: -2, max: 2, step: 0.05, value: 1 });
+  const cInput = slider({ name: "ckpt-cscale", label: "Scale C by", min: -2, max: 2, step: 0.05, value: 1 });
+  const perturbations = [fromInput, toInput, deltaInput, aInput, bInput, cInput];
+  const resetButton = Object.assign(element("button", "", "Reset perturbations"), { type: "button" });
+  resetButton.addEventListener("click", () => perturbations.forEach((control) => control.reset()));
+  const controls = element("div", "mb-controls");
+  controls.append(tokensInput, layerInput, tensorInput, ...perturbations, resetButton);
+
+  // ---- figures ----
+  const tensorMap = heatmap({ values: [], rows: 0, columns: 0 }, { rowName: "token", columnName: "channel", valueName: "Δ", color: "sequential" });
+  const tensorCaption = element("span");
+  const tensorFigure = figure(tensorMap, {
+    id: "checkpoint-scan-inputs",
+    caption: tensorCaption,
+    data: () => matrixTable(tensorMap.data.values, tensorMap.data.rows, tensorMap.data.columns),
+    params: () => ({ layer: layerInput.value, tensor: tensorInput.value, dscale: deltaInput.value, ascale: aInput.value, bscale: bInput.value, cscale: cInput.value }),
+  });
+  const effectPlot = linePlot([], { xLabel: "token position", yLabel: "‖logits change‖", points: true, height: 220 });
+  let effect: Float64Array = new Float64Array();
+  const effectFigure = figure(effectPlot, {
+    id: "checkpoint-logit-change",
+    caption: "How far each position's logits move under the perturbation (‖perturbed − original‖₂), computed on the GPU engine. A perturbation at token t can only move positions t and later.",
+    data: () => ({ columns: ["position", "logit_change"], rows: Array.from(effect, (v, t) => [t, v]) }),
+    params: () => ({ layer: layerInput.value, dscale: deltaInput.value, ascale: aInput.value, bscale: bInput.value, cscale: cInput.value }),
+  });
+  const predictions = element("div", "mb-scroll");
+  predictions.dataset.role = "checkpoint-predictions";
+
+  root.append(drop, status, summary, controls, tensorFigure, effectFigure, predictions);
+
+  const show = (text: string, kind: "ok" | "error" | "busy") => {
+    status.textContent = text;
+    status.dataset.kind = kind;
+  };
+
+  const describe = (loaded: LoadedCheckpoint) => {
+    const c = loaded.model.config;
+    summary.textContent = `${loaded.label}: ${c.numLayers} layers, d_model ${c.dModel}, channels ${c.dInner}, state ${c.dState}, vocabulary ${c.vocabSize}, ${formatNumber(loaded.weightsBytes / 1024 / 1024)} MB of weights${loaded.tokenizer ? ", tokenizer.json read (ids only here)" : ""}.`;
+  };
+
+  const overridesFor = (length: number): { overrides: ScanOverrides; active: boolean } => {
+    const { dInner, dState } = root.loaded.model.config;
+    const [first, last] = [fromInput.value, toInput.value];
+    const deltaScale = 10 ** deltaInput.value;
+    const active = deltaScale !== 1 || aInput.value !== 1 || bInput.value !== 1 || cInput.value !== 1;
+    return {
+      active,
+      overrides: {
+        delta: { scale: rowScale(length, dInner, first, last, deltaScale) },
+        A: { scale: new Float64Array(dInner * dState).fill(aInput.value) },
+        B: { scale: rowScale(length, dState, first, last, bInput.value) },
+        C: { scale: rowScale(length, dState, first, last, cInput.value) },
+      },
+    };
+  };
+
+  let running = false;
+  let again = false;
+  const run = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      const gpu = await engine;
+      if (!gpu) throw new Error("no GPU engine could start on this page, so checkpoints cannot run here");
+      const { model } = root.loaded;
+      const ids = parseTokenIds(tokensInput.value, model.config.vocabSize, 512);
+      const layer = Math.min(layerInput.value, model.config.numLayers - 1);
+      uploaded ??= uploadModel(model);
+      const key = `${layer}|${ids.join(",")}`;
+      if (original?.key !== key) original = { key, result: await gpuLmForward(uploaded, ids, { inspectLayer: layer }) };
+      const { overrides, active } = overridesFor(ids.length);
+      const perturbed = active ? await gpuLmForward(uploaded, ids, { inspectLayer: layer, overrides }) : original.result;
+      draw(ids, layer, perturbed, overrides);
+      root.runs += 1;
+      root.dataset.runs = String(root.runs);
+      const note = layerInput.value > layer ? ` (this model has ${model.config.numLayers} layers: showing layer ${layer})` : "";
+      show(`Ran ${ids.length} tokens through ${model.config.numLayers} layers on ${gpu.backend}${note}.`, "ok");
+    } catch (error) {
+      show(errorMessage(error), "error");
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        void run();
+      }
+    }
+  };
+
+  const draw = (ids: number[], layer: number, perturbed: GpuLmResult, overrides: ScanOverrides) => {
+    const { model } = root.loaded;
+    const { dInner, dState, vocabSize } = model.config;
+    const L = ids.length;
+    const kind = tensorInput.value;
+    const rowLabels = ids.map((id, t) => `${t}: ${id}`);
+    const layerTensors = perturbed.layer!;
+    if (kind === "A") {
+      const A = stateMatrix(model.layers[layer].mixer).map((v, i) => v * overrides.A!.scale![i]);
+      const rows = Math.min(dInner, MAX_CHANNELS_SHOWN);
+      tensorMap.update({ values: A.subarray(0, rows * dState), rows, columns: dState });
+      tensorCaption.textContent = `A = −exp(A_log) of layer ${layer} (channels × state${rows < dInner ? `, channels 0–${rows - 1} of ${dInner}` : ""}), times the A scale. A is a weight: it does not depend on the tokens.`;
+    } else if (kind === "delta") {
+      const columns = Math.min(dInner, MAX_CHANNELS_SHOWN);
+      const values = new Float64Array(L * columns);
+      for (let t = 0; t < L; t++) for (let c = 0; c < columns; c++) values[t * columns + c] = layerTensors.delta[t * dInner + c];
+      tensorMap.update({ values, rows: L, columns, rowLabels, outlines: [{ rows: [Math.min(fromInput.value, L - 1), Math.min(toInput.value, L - 1)], columns: [0, columns - 1] }] });
+      tensorCaption.textContent = `Δ of layer ${layer} (token × channel${columns < dInner ? `, channels 0–${columns - 1} of ${dInner}` : ""}) after the perturbation; the dashed box marks the perturbed tokens.`;
+    } else {
+      const values = kind === "B" ? layerTensors.B : layerTensors.C;
+      tensorMap.update({ values, rows: L, columns: dState, rowLabels, outlines: [{ rows: [Math.min(fromInput.value, L - 1), Math.min(toInput.value, L - 1)], columns: [0, dState - 1] }] });
+      tensorCaption.textContent = `${kind} of layer ${layer} (token × state) after the perturbation; the dashed box marks the perturbed tokens.`;
+    }
+    effect = logitDistancePerPosition(Float64Array.from(perturbed.logits), Float64Array.from(original!.result.logits), vocabSize);
+    effectPlot.update([{ name: "logit change", x: effect.map((_v, t) => t), y: effect }]);
+    const before = argmaxRows(original!.result.logits, vocabSize);
+    const after = argmaxRows(perturbed.logits, vocabSize);
+    const table = element("table", "mb-table");
+    const addRow = (head: string, cells: (string | number)[]) => {
+      const tr = element("tr");
+      tr.append(element("th", "", head), ...cells.map((cell) => element("td", "", String(cell))));
+      table.append(tr);
+    };
+    addRow("position", ids.map((_id, t) => t));
+    addRow("token id", ids);
+    addRow("next id (original)", before);
+    addRow("next id (perturbed)", after);
+    predictions.replaceChildren(table);
+  };
+
+  let frame = 0;
+  const schedule = () => {
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(() => void run());
+  };
+  controls.addEventListener("input", schedule);
+
+  const load = async (files: readonly PickedFile[], label: string) => {
+    show(`Reading ${label}…`, "busy");
+    try {
+      const loaded = await readCheckpoint(files, label);
+      replaceModel(loaded);
+      show(`Loaded ${label}.`, "ok");
+    } catch (error) {
+      // The previous model stays loaded and keeps working.
+      show(`Could not load ${label}: ${errorMessage(error)}. The previous model (${root.loaded.label}) is still loaded.`, "error");
+      return;
+    }
+    schedule();
+  };
+
+  const replaceModel = (loaded: LoadedCheckpoint) => {
+    if (uploaded) disposeModel(uploaded);
+    uploaded = undefined;
+    original = undefined;
+    root.loaded = loaded;
+    describe(loaded);
+    const vocab = loaded.model.config.vocabSize;
+    const ids = tokensInput.value.split(/[\s,]+/).filter(Boolean).map(Number);
+    if (ids.some((id) => !(id < vocab))) tokensInput.value = ids.map((id) => id % vocab).join(" ");
+  };
+
+  filesInput.addEventListener("change", () => void load(Array.from(filesInput.files ?? []), "the picked files"));
+  folderInput.addEventListener("change", () => {
+    const files = Array.from(folderInput.files ?? []);
+    const folder = files[0]?.webkitRelativePath.split("/")[0];
+    void load(files, folder ? `folder ${folder}` : "the picked folder");
+  });
+  defaultButton.addEventListener("click", () => {
+    replaceModel(initial);
+    show(`Back to ${initial.label}.`, "ok");
+    schedule();
+  });
+  drop.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    drop.classList.add("mb-drag");
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("mb-drag"));
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("mb-drag");
+    if (!event.dataTransfer) return;
+    filesFromDrop(event.dataTransfer).then(({ files, label }) => load(files, label), (error) => show(`Could not read the drop: ${errorMessage(error)}`, "error"));
+  });
+
+  describe(initial);
+  schedule();
+  return root;
+}
+
+function matrixTable(values: ArrayLike<number>, rows: number, columns: number): { columns: string[]; rows: number[][] } {
+  const out: number[][] = [];
+  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) out.push([r, c, values[r * columns + c]]);
+  return { columns: ["row", "column", "value"], rows: out };
+}

@@ -1,0 +1,157 @@
+/**
+ * Choosing the tfjs backend: WebGPU if an adapter exists, else WebGL2, else the CPU; a reader (or a
+ * test) can ask for one with `?backend=webgpu|webgl|cpu`. A backend is only used once its fused scan
+ * has reproduced the float64 reference on a small probe; otherwise the engine falls back to the next
+ * one and keeps the reason, in words, for the badge in the header.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-webgl";
+import "@tensorflow/tfjs-backend-webgpu";
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import { createRandom } from "../random.js";
+import { selectiveScan } from "../selective-scan.js";
+import type { BRule, SelectiveScanInputs } from "../types.js";
+import { fusedScan, unpackScanArrays } from "./fused-scan.js";
+import { packedOffsets, sizesOf } from "./layout.js";
+import { maxRelativeError } from "./relative-error.js";
+
+export type BackendName = "webgpu" | "webgl" | "cpu";
+
+/** In order of preference. */
+export const BACKENDS: readonly BackendName[] = ["webgpu", "webgl", "cpu"];
+
+export const BACKEND_LABELS: Record<BackendName, string> = { webgpu: "WebGPU", webgl: "WebGL2", cpu: "CPU" };
+
+/** The tolerance of the golden README for float32 implementations. */
+export const PROBE_TOLERANCE = 1e-4;
+
+// Without these, tfjs silently runs small tensors on the CPU, so a probe would not test the GPU kernels.
+tf.env().set("WEBGPU_CPU_FORWARD", false);
+tf.env().set("WEBGL_CPU_FORWARD", false);
+
+/** The backend asked for in a query string (`?backend=webgl`), or undefined when absent or not one of ours. */
+export function requestedBackend(search: string): BackendName | undefined {
+  const value = new URLSearchParams(search).get("backend")?.trim().toLowerCase();
+  return BACKENDS.find((name) => name === value);
+}
+
+export interface BackendChoice {
+  backend: BackendName;
+  /** One or two sentences for readers: what runs, and why not something faster. */
+  reason: string;
+}
+
+/**
+ * Activates the first backend from `requested` (or WebGPU) down the preference list whose fused scan
+ * passes the probe. The CPU is the last resort and is always accepted.
+ */
+export async function chooseBackend(requested?: BackendName): Promise<BackendChoice> {
+  const candidates = BACKENDS.slice(requested ? BACKENDS.indexOf(requested) : 0);
+  const rejected: string[] = [];
+  for (const name of candidates) {
+    const problem = await tryBackend(name);
+    if (problem === undefined) {
+      const prefix = requested && requested === name ? "requested with ?backend=; " : "";
+      const why = rejected.length > 0 ? `; not used: ${rejected.join("; ")}` : "";
+      return { backend: name, reason: `${BACKEND_LABELS[name]}: ${prefix}fused scan matches the float64 reference${why}` };
+    }
+    rejected.push(`${BACKEND_LABELS[name]} (${problem})`);
+  }
+  throw new Error(`no tfjs backend could run the engine: ${rejected.join("; ")}`);
+}
+
+/** Undefined when `name` is active and its fused scan passes the probe, else what went wrong. */
+async function tryBackend(name: BackendName): Promise<string | undefined> {
+  try {
+    const unavailable = await unavailability(name);
+    if (unavailable) return unavailable;
+    if (!(await tf.setBackend(name))) return "tfjs could not initialise it";
+    await tf.ready();
+    const error = await probeFusedScan();
+    return error > PROBE_TOLERANCE || Number.isNaN(error)
+      ? `fused scan disagrees with the float64 reference: max relative error ${error.toExponential(1)} > ${PROBE_TOLERANCE}`
+      : undefined;
+  } catch (error) {
+    return `fused scan failed: ${firstLine(error)}`;
+  }
+}
+
+/** Checks that need no tfjs backend (so no warning is logged for a browser that simply lacks one). */
+async function unavailability(name: BackendName): Promise<string | undefined> {
+  if (name === "webgpu") {
+    const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+    if (!gpu) return "this browser has no WebGPU";
+    if (!(await gpu.requestAdapter())) return "no WebGPU adapter";
+  }
+  if (name === "webgl") {
+    if (typeof document === "undefined" && typeof OffscreenCanvas === "undefined") return "no canvas to draw on";
+    const canvas = typeof OffscreenCanvas !== "undefined" ? new OffscreenCanvas(1, 1) : document.createElement("canvas");
+    if (!canvas.getContext("webgl2")) return "no WebGL2 context";
+  }
+  return undefined;
+}
+
+/**
+ * Runs the active backend's fused scan on a small random case with both B rules, a gate and a skip,
+ * sizes that are not multiples of any chunk or workgroup, and returns the worst relative error
+ * against the float64 reference over out, y and the final state. WebGPU validation errors, which
+ * tfjs would only log, are caught and rethrown.
+ */
+export async function probeFusedScan(): Promise<number> {
+  const device = tf.getBackend() === "webgpu" ? (tf.backend() as WebGPUBackend).device : undefined;
+  device?.pushErrorScope("validation");
+  let worst = 0;
+  for (const rule of ["mamba", "zoh"] as BRule[]) {
+    const inputs = probeCase(rule);
+    const offsets = packedOffsets(sizesOf(inputs), true);
+    const packed = tf.tidy(() => {
+      const tensor = (values: ArrayLike<number>) => tf.tensor1d(Float32Array.from(values));
+      return fusedScan(
+        { u: tensor(inputs.u), delta: tensor(inputs.delta), A: tensor(inputs.A), B: tensor(inputs.B), C: tensor(inputs.C), D: tensor(inputs.D!), z: tensor(inputs.z!) },
+        sizesOf(inputs),
+        "channels-first",
+        rule,
+        true,
+      );
+    });
+    const values = (await packed.data()) as Float32Array;
+    packed.dispose();
+    const got = unpackScanArrays(values, offsets);
+    const expected = selectiveScan(inputs);
+    worst = Math.max(
+      worst,
+      maxRelativeError(got.out, expected.out),
+      maxRelativeError(got.raw!, expected.yNoSkipNoGate),
+      maxRelativeError(got.finalState, expected.finalState),
+    );
+  }
+  const validation = await device?.popErrorScope();
+  if (validation) throw new Error(`WebGPU validation error: ${validation.message}`);
+  return worst;
+}
+
+function probeCase(rule: BRule): SelectiveScanInputs {
+  const [batch, channels, length, state] = [2, 3, 37, 5];
+  const random = createRandom(4);
+  const draw = (size: number, low: number, high: number) => random.fill(size, () => random.uniformIn(low, high));
+  return {
+    batch,
+    channels,
+    length,
+    state,
+    u: draw(batch * channels * length, -1, 1),
+    delta: draw(batch * channels * length, 0.001, 1.5),
+    A: draw(channels * state, -4, -0.5),
+    B: draw(batch * state * length, -1, 1),
+    C: draw(batch * state * length, -1, 1),
+    D: draw(channels, -1, 1),
+    z: draw(batch * channels * length, -2, 2),
+    rule,
+  };
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split("\n")[0].slice(0, 200);
+}

@@ -1,0 +1,81 @@
+/**
+ * The fused selective scan on whichever tfjs backend is active: the WGSL kernel on WebGPU, the
+ * chunked three-pass shaders on WebGL2, the float32 loop on the CPU. Inputs and output stay tensors,
+ * so the block can chain it between tfjs ops without leaving the GPU.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import type { MathBackendWebGL } from "@tensorflow/tfjs-backend-webgl";
+import { check } from "../errors.js";
+import type { BRule } from "../types.js";
+import { packedOffsets, type PackedScanOffsets, type ScanLayoutName, type ScanSizes } from "./layout.js";
+import { scanFloat32 } from "./scan-cpu.js";
+import { scanWebGL } from "./scan-webgl.js";
+import { scanWebGPU, WEBGPU_MAX_STATE } from "./scan-webgpu.js";
+
+/** The scan's inputs as tensors of any shape holding the elements in `layout` order; D and z optional. */
+export interface ScanTensorInputs {
+  u: tf.Tensor;
+  delta: tf.Tensor;
+  A: tf.Tensor;
+  B: tf.Tensor;
+  C: tf.Tensor;
+  D?: tf.Tensor;
+  z?: tf.Tensor;
+}
+
+/** Runs the scan; returns the packed buffer of layout.ts (out, final state, then y if keepRaw) as a new tensor. */
+export function fusedScan(
+  inputs: ScanTensorInputs,
+  sizes: ScanSizes,
+  layout: ScanLayoutName,
+  rule: BRule,
+  keepRaw: boolean,
+): tf.Tensor1D {
+  const backendName = tf.getBackend();
+  if (backendName === "cpu") return scanOnCpu(inputs, sizes, layout, rule, keepRaw);
+  return tf.tidy(() => {
+    const tensors = { ...inputs, D: inputs.D ?? tf.zeros([sizes.channels]) };
+    if (backendName === "webgpu") {
+      check(sizes.state <= WEBGPU_MAX_STATE, `scan: state size ${sizes.state} exceeds the WebGPU kernel's maximum of ${WEBGPU_MAX_STATE}`);
+      const info = scanWebGPU(tf.backend() as WebGPUBackend, tensors, sizes, layout, rule, keepRaw);
+      return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor1D;
+    }
+    if (backendName === "webgl") return scanWebGL(tf.backend() as MathBackendWebGL, tensors, sizes, layout, rule, keepRaw);
+    throw new Error(`fused scan: no kernel for the tfjs backend "${backendName}"`);
+  });
+}
+
+/** The CPU backend's tensors live in host memory: read them synchronously and run the float32 loop. */
+function scanOnCpu(inputs: ScanTensorInputs, sizes: ScanSizes, layout: ScanLayoutName, rule: BRule, keepRaw: boolean): tf.Tensor1D {
+  const read = (t: tf.Tensor | undefined) => (t ? (t.dataSync() as Float32Array) : undefined);
+  const buffers = {
+    u: read(inputs.u)!,
+    delta: read(inputs.delta)!,
+    A: read(inputs.A)!,
+    B: read(inputs.B)!,
+    C: read(inputs.C)!,
+    D: read(inputs.D),
+    z: read(inputs.z),
+  };
+  return tf.tensor1d(scanFloat32(buffers, sizes, layout, rule, keepRaw));
+}
+
+/** The parts of a packed scan output as tensors: out (shaped `outShape`), final state (batch, channels, state). */
+export function unpackScanTensors(packed: tf.Tensor1D, sizes: ScanSizes, outShape: number[]): { out: tf.Tensor; finalState: tf.Tensor3D } {
+  const offsets = packedOffsets(sizes, false);
+  const { batch, channels, state } = sizes;
+  return {
+    out: tf.reshape(tf.slice(packed, [offsets.out], [offsets.finalState]), outShape),
+    finalState: tf.reshape(tf.slice(packed, [offsets.finalState], [batch * channels * state]), [batch, channels, state]),
+  };
+}
+
+/** The parts of a packed scan output read back to the host. */
+export function unpackScanArrays(packed: Float32Array, offsets: PackedScanOffsets): { out: Float32Array; finalState: Float32Array; raw?: Float32Array } {
+  return {
+    out: packed.subarray(offsets.out, offsets.finalState),
+    finalState: packed.subarray(offsets.finalState, offsets.raw),
+    raw: offsets.total > offsets.raw ? packed.subarray(offsets.raw, offsets.total) : undefined,
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * The page the GPU browser tests drive: it creates the engine for `location.search` (so
+ * `?backend=webgl` works as on the site) and exposes checks that compare the engine with the float64
+ * reference inside the page, returning only the errors.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { mambaBlockForward } from "../../src/engine/block.js";
+import { initMambaBlock } from "../../src/engine/init.js";
+import { createRandom } from "../../src/engine/random.js";
+import { parseScanCase } from "../../src/engine/scan-case.js";
+import { selectiveScan } from "../../src/engine/selective-scan.js";
+import type { BRule, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../../src/engine/types.js";
+import { createGpuEngine, type GpuEngine } from "../../src/engine/gpu/engine.js";
+import { maxRelativeError } from "../../src/engine/gpu/relative-error.js";
+import { showBackend } from "../../src/components/backend-badge.js";
+
+export interface ScanErrors {
+  out: number;
+  y: number;
+  finalState: number;
+}
+
+function scanErrors(got: SelectiveScanOutputs, expected: SelectiveScanOutputs): ScanErrors {
+  return {
+    out: maxRelativeError(got.out, expected.out),
+    y: maxRelativeError(got.yNoSkipNoGate, expected.yNoSkipNoGate),
+    finalState: maxRelativeError(got.finalState, expected.finalState),
+  };
+}
+
+export interface RandomScanSpec {
+  batch: number;
+  channels: number;
+  length: number;
+  state: number;
+  rule: BRule;
+  seed: number;
+  withGate: boolean;
+}
+
+function randomScan(spec: RandomScanSpec): SelectiveScanInputs {
+  const { batch, channels, length, state, rule, seed } = spec;
+  const random = createRandom(seed);
+  const draw = (size: number, low: number, high: number) => random.fill(size, () => random.uniformIn(low, high));
+  return {
+    batch,
+    channels,
+    length,
+    state,
+    u: draw(batch * channels * length, -2, 2),
+    delta: draw(batch * channels * length, 0.001, 2),
+    A: draw(channels * state, -8, -0.05),
+    B: draw(batch * state * length, -1.5, 1.5),
+    C: draw(batch * state * length, -1.5, 1.5),
+    D: draw(channels, -1, 1),
+    z: spec.withGate ? draw(batch * channels * length, -3, 3) : undefined,
+    rule,
+  };
+}
+
+/** Overrides of every kind on a case: some set (others NaN = keep), some scaled. */
+function randomOverrides(inputs: SelectiveScanInputs, seed: number): ScanOverrides {
+  const { channels, length, state } = inputs;
+  const random = createRandom(seed);
+  const sparseSet = (size: number, low: number, high: number) =>
+    random.fill(size, () => (random.uniform() < 0.3 ? random.uniformIn(low, high) : NaN));
+  const scale = (size: number) => random.fill(size, () => random.uniformIn(0, 2));
+  return {
+    delta: { set: sparseSet(length * channels, 0.01, 3), scale: scale(length * channels) },
+    A: { scale: scale(channels * state) },
+    B: { set: sparseSet(length * state, -2, 2) },
+    C: { set: sparseSet(length * state, -2, 2), scale: scale(length * state) },
+  };
+}
+
+/** The reference for overridden inputs: the same rule as types.ts Perturbation, applied in float64. */
+function applyOverridesReference(inputs: SelectiveScanInputs, overrides: ScanOverrides): SelectiveScanInputs {
+  const { channels, length, state } = inputs;
+  const apply = (values: ArrayLike<number>, p: ScanOverrides["delta"], index: (i: number) => number) =>
+    Float64Array.from({ length: values.length }, (_, i) => {
+      const k = index(i);
+      const set = p?.set?.[k];
+      return (set === undefined || Number.isNaN(set) ? values[i] : set) * (p?.scale?.[k] ?? 1);
+    });
+  // Golden layout (batch, rows, length) → override index (length, rows).
+  const tokenMajor = (rows: number) => (i: number) => {
+    const t = i % length;
+    const row = Math.floor(i / length) % rows;
+    return t * rows + row;
+  };
+  return {
+    ...inputs,
+    delta: apply(inputs.delta, overrides.delta, tokenMajor(channels)),
+    A: apply(inputs.A, overrides.A, (i) => i),
+    B: apply(inputs.B, overrides.B, tokenMajor(state)),
+    C: apply(inputs.C, overrides.C, tokenMajor(state)),
+  };
+}
+
+let engine: GpuEngine | undefined;
+const ready = createGpuEngine({ backend: location.search }).then((created) => {
+  engine = created;
+  showBackend(created);
+  return { backend: created.backend, reason: created.reason };
+});
+
+const api = {
+  ready: () => ready,
+
+  /** Golden case (JSON as in test/fixtures/golden/scan): errors against the golden outputs. */
+  async golden(json: unknown): Promise<ScanErrors> {
+    const inputs = parseScanCase(json);
+    const got = await engine!.scan(inputs);
+    const golden = json as Record<string, { data: number[] }>;
+    return scanErrors(got, {
+      out: Float64Array.from(golden.out.data),
+      yNoSkipNoGate: Float64Array.from(golden.y_no_skip_no_gate.data),
+      finalState: Float64Array.from(golden.final_state.data),
+    });
+  },
+
+  async random(spec: RandomScanSpec, overridesSeed?: number): Promise<ScanErrors> {
+    const inputs = randomScan(spec);
+    if (overridesSeed === undefined) return scanErrors(await engine!.scan(inputs), selectiveScan(inputs));
+    const overrides = randomOverrides(inputs, overridesSeed);
+    return scanErrors(await engine!.scan(inputs, overrides), selectiveScan(applyOverridesReference(inputs, overrides)));
+  },
+
+  /** A fresh block (official init) on random input, with or without overrides: worst error per output. */
+  async block(spec: { dModel: number; dState: number; batch: number; length: number; rule: BRule; seed: number; overrides: boolean }) {
+    const { dModel, dState, batch, length, rule, seed } = spec;
+    const random = createRandom(seed);
+    const dims = { dModel, dInner: 2 * dModel, dState, dtRank: Math.ceil(dModel / 16), convWidth: 4 };
+    const weights = initMambaBlock(dims, random, { useBias: true, dtMin: 0.05, dtMax: 1 });
+    const input = random.fill(batch * length * dModel, () => random.normal());
+    let overrides: ScanOverrides | undefined;
+    if (spec.overrides) {
+      const set = (size: number, low: number, high: number) => random.fill(size, () => (random.uniform() < 0.3 ? random.uniformIn(low, high) : NaN));
+      overrides = {
+        delta: { set: set(length * dims.dInner, 0.01, 2), scale: random.fill(length * dims.dInner, () => random.uniformIn(0, 2)) },
+        A: { scale: random.fill(dims.dInner * dState, () => random.uniformIn(0.5, 2)) },
+        B: { set: set(length * dState, -2, 2) },
+        C: { scale: random.fill(length * dState, () => random.uniformIn(-1, 2)) },
+      };
+    }
+    const expected = mambaBlockForward(weights, input, batch, length, { rule, overrides });
+    const got = await engine!.blockForward(weights, input, batch, length, { rule, overrides });
+    const names = ["output", "yGated", "finalState", "delta", "B", "C"] as const;
+    return Object.fromEntries(names.map((name) => [name, maxRelativeError(got[name], expected[name])]));
+  },
+
+  /** tf.memory().numTensors after each of `repeats` block forwards and scans with the same weights. */
+  async tensorCounts(repeats: number): Promise<number[]> {
+    const random = createRandom(9);
+    const weights = initMambaBlock({ dModel: 8, dInner: 16, dState: 4, dtRank: 1, convWidth: 4 }, random);
+    const input = random.fill(2 * 7 * 8, () => random.normal());
+    const scanInputs = randomScan({ batch: 2, channels: 3, length: 11, state: 4, rule: "zoh", seed: 3, withGate: true });
+    const overrides = randomOverrides(scanInputs, 5);
+    const counts: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      await engine!.blockForward(weights, input, 2, 7, { overrides: { delta: { scale: random.fill(7 * 16, () => 1.5) } } });
+      await engine!.scan(scanInputs, overrides);
+      counts.push(tf.memory().numTensors);
+    }
+    return counts;
+  },
+
+  /** Number of compiled WebGPU pipelines, to show that new sizes reuse the fused kernel. */
+  pipelineCount(): number {
+    return Object.keys((tf.backend() as unknown as { pipelineCache: object }).pipelineCache).length;
+  },
+
+  badge(): { text: string; title: string; hidden: boolean } {
+    const badge = document.getElementById("backend-badge")!;
+    return { text: badge.textContent ?? "", title: badge.title, hidden: badge.hidden };
+  },
+};
+
+declare global {
+  interface Window {
+    gpuTest: typeof api;
+  }
+}
+window.gpuTest = api;

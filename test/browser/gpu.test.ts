@@ -1,0 +1,186 @@
+/**
+ * The GPU engine in real headless Chromium (SwiftShader): on WebGPU, WebGL2 and the CPU, the fused
+ * scan and the whole block agree with the float64 reference within 1e-4 (golden cases, random shapes
+ * with awkward sizes, both B rules, overrides), no tensor leaks, no GPU validation warning, new sizes
+ * reuse the WGSL pipeline, and `?backend=` plus the fallback chain work.
+ * The engine is bundled with esbuild into a temporary folder with a one-line page (test/browser/gpu-page.ts).
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { build } from "esbuild";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, describeProblems, openPage, serveStatic, type OpenedPage, type StaticServer } from "./harness.js";
+import type { RandomScanSpec, ScanErrors } from "./gpu-page.js";
+
+const TOLERANCE = 1e-4;
+const GOLDEN_DIR = resolve(import.meta.dirname, "../fixtures/golden/scan");
+const goldenCases = readdirSync(GOLDEN_DIR)
+  .filter((name) => name.endsWith(".json"))
+  .map((name) => ({ name, json: JSON.parse(readFileSync(join(GOLDEN_DIR, name), "utf8")) as unknown }));
+
+/**
+ * Random shapes: batch > 1; N ∈ {1, 4, 16, 64} and one N above a workgroup (130); L not a multiple of
+ * 16 (the WGSL chunk) nor of the WebGL chunk ∛(2L); channel counts that leave workgroups partly empty.
+ */
+const randomShapes: Omit<RandomScanSpec, "rule" | "seed">[] = [
+  { batch: 2, channels: 130, length: 23, state: 1, withGate: true },
+  { batch: 3, channels: 9, length: 37, state: 4, withGate: false },
+  { batch: 2, channels: 7, length: 130, state: 16, withGate: true },
+  { batch: 2, channels: 3, length: 53, state: 64, withGate: true },
+  { batch: 2, channels: 2, length: 17, state: 130, withGate: false },
+];
+
+let folder: string;
+let server: StaticServer;
+let browser: Browser;
+
+/** Like the harness's launchChromium, without its need for a built site (these tests bring their own page). */
+function launch(args: readonly string[] = CHROMIUM_ARGS): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium is missing at ${CHROMIUM_PATH}. Install it with: sudo apt-get update && sudo apt-get install -y chromium`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...args], headless: true });
+}
+
+before(async () => {
+  folder = mkdtempSync(join(tmpdir(), "gpu-engine-test-"));
+  await build({
+    entryPoints: [resolve(import.meta.dirname, "gpu-page.ts")],
+    bundle: true,
+    format: "esm",
+    outfile: join(folder, "gpu-page.js"),
+    logLevel: "warning",
+  });
+  writeFileSync(
+    join(folder, "index.html"),
+    `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>GPU engine</title></head>
+<body><span id="backend-badge" hidden></span><script type="module" src="./gpu-page.js"></script></body></html>`,
+  );
+  server = await serveStatic(folder);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (folder) rmSync(folder, { recursive: true, force: true });
+});
+
+async function openEngine(target: Browser, search: string): Promise<OpenedPage & { backend: string; reason: string }> {
+  const opened = await openPage(target, server.origin, `/index.html${search}`);
+  const { backend, reason } = await opened.page.evaluate(() => window.gpuTest.ready());
+  return { ...opened, backend, reason };
+}
+
+function assertWithin(errors: ScanErrors | Record<string, number>, label: string): void {
+  for (const [name, error] of Object.entries(errors)) {
+    assert.ok(error <= TOLERANCE, `${label}: ${name} has relative error ${error} > ${TOLERANCE}`);
+  }
+}
+
+const randomScan = (page: Page, spec: RandomScanSpec, overridesSeed?: number): Promise<ScanErrors> =>
+  page.evaluate(([s, o]) => window.gpuTest.random(s, o), [spec, overridesSeed] as const);
+
+for (const requested of ["webgpu", "webgl", "cpu"] as const) {
+  describe(`the ${requested} backend`, () => {
+    let opened: Awaited<ReturnType<typeof openEngine>>;
+    before(async () => {
+      opened = await openEngine(browser, `?backend=${requested}`);
+    });
+    after(async () => {
+      await opened?.context.close();
+    });
+
+    test("is the one asked for, and the badge says so", async () => {
+      assert.equal(opened.backend, requested, `fell back: ${opened.reason}`);
+      const badge = await opened.page.evaluate(() => window.gpuTest.badge());
+      assert.equal(badge.hidden, false);
+      assert.match(badge.text, { webgpu: /WebGPU/, webgl: /WebGL2/, cpu: /CPU/ }[requested]);
+      assert.equal(badge.title, opened.reason);
+    });
+
+    test("matches the golden scan cases", async () => {
+      for (const { name, json } of goldenCases) {
+        assertWithin(await opened.page.evaluate((j) => window.gpuTest.golden(j), json), name);
+      }
+    });
+
+    test("matches the float64 reference on random shapes, both B rules", async () => {
+      const pipelinesBefore = requested === "webgpu" ? await opened.page.evaluate(() => window.gpuTest.pipelineCount()) : 0;
+      for (const [i, shape] of randomShapes.entries()) {
+        for (const rule of ["mamba", "zoh"] as const) {
+          const spec = { ...shape, rule, seed: 100 + i };
+          assertWithin(await randomScan(opened.page, spec), JSON.stringify(spec));
+        }
+      }
+      if (requested === "webgpu") {
+        // The probe compiled the kernel already: other sizes, rules and gates only change uniforms.
+        assert.equal(await opened.page.evaluate(() => window.gpuTest.pipelineCount()), pipelinesBefore);
+      }
+    });
+
+    test("applies overrides of Δ, A, B and C as the reference does", async () => {
+      for (const rule of ["mamba", "zoh"] as const) {
+        const spec = { batch: 2, channels: 5, length: 29, state: 16, withGate: true, rule, seed: 7 };
+        assertWithin(await randomScan(opened.page, spec, 11), `overrides, ${rule}`);
+      }
+    });
+
+    test("runs the whole block like mambaBlockForward", async () => {
+      for (const [rule, overrides] of [["mamba", false], ["zoh", true], ["mamba", true]] as const) {
+        const spec = { dModel: 12, dState: 16, batch: 2, length: 27, rule, seed: 21, overrides };
+        assertWithin(await opened.page.evaluate((s) => window.gpuTest.block(s), spec), JSON.stringify(spec));
+      }
+    });
+
+    test("keeps the tensor count constant across forwards", async () => {
+      const counts = await opened.page.evaluate(() => window.gpuTest.tensorCounts(4));
+      assert.ok(counts.every((count) => count === counts[0]), `tensor counts ${counts.join(", ")}`);
+    });
+
+    test("logs no error and no GPU validation warning", () => {
+      assert.equal(describeProblems(opened.problems), "");
+    });
+  });
+}
+
+describe("backend choice", () => {
+  test("an unknown ?backend= is ignored and the best backend is chosen", async () => {
+    const opened = await openEngine(browser, "?backend=quantum");
+    try {
+      assert.equal(opened.backend, "webgpu", opened.reason);
+      assert.equal(describeProblems(opened.problems), "");
+    } finally {
+      await opened.context.close();
+    }
+  });
+
+  test("without WebGPU the engine falls back to WebGL2 and says why; without WebGL2 too, to the CPU", async () => {
+    const withoutWebGPU = CHROMIUM_ARGS.filter((arg) => !/webgpu|vulkan/i.test(arg));
+    // Chromium keeps WebGL2 on OffscreenCanvas under --disable-3d-apis; only no GPU process at all removes it.
+    const withoutAnyGpu = [...withoutWebGPU.filter((arg) => !/swiftshader/i.test(arg)), "--disable-gpu", "--disable-software-rasterizer"];
+    for (const [args, expected, because] of [
+      [withoutWebGPU, "webgl", /WebGPU \((this browser has no WebGPU|no WebGPU adapter)\)/],
+      [withoutAnyGpu, "cpu", /WebGL2 \(no WebGL2 context\)/],
+    ] as const) {
+      const limited = await launch(args);
+      try {
+        const opened = await openEngine(limited, "?backend=webgpu");
+        assert.equal(opened.backend, expected, opened.reason);
+        assert.match(opened.reason, because);
+        const badge = await opened.page.evaluate(() => window.gpuTest.badge());
+        assert.equal(badge.title, opened.reason);
+        // Chromium itself warns when asked for an adapter with no GPU process; that is the point here.
+        const { problems } = opened;
+        problems.consoleWarnings = problems.consoleWarnings.filter((text) => text !== "Failed to create WebGPU Context Provider");
+        assert.equal(describeProblems(problems), "");
+      } finally {
+        await limited.close();
+      }
+    }
+  });
+});
+
