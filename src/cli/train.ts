@@ -35,6 +35,8 @@ const DEFAULTS: Omit<TrainingSettings, "variant"> = {
   numLayers: 2,
   timeStepMin: 1e-3,
   timeStepMax: 1e-1,
+  shortestContext: 8,
+  curriculumSteps: 1500,
 };
 
 const DESCRIPTIONS: Record<Variant, string> = {

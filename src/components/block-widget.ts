@@ -14,7 +14,7 @@ import { figure } from "./figure.js";
 import { finiteExtent } from "./charts/chart.js";
 import { formatNumber } from "./format.js";
 import { buildOverrides, channelStates, embedTokens, isUnperturbed, MAX_TOKENS, tokenize, type PerturbationState } from "./widget/perturbations.js";
-import { scanInput, widgetEngine, type WidgetEngine, type WidgetRun } from "./widget/widget-engine.js";
+import { referenceEngine, scanInput, widgetEngine, type WidgetEngine, type WidgetRun } from "./widget/widget-engine.js";
 
 export interface BlockWidgetOptions {
   /** Seed of the block's weights and of the token embeddings. */
@@ -122,6 +122,17 @@ export function blockWidget(options: BlockWidgetOptions = {}): BlockWidget {
   let running = false;
   let dirty = false;
   let requestedAt = 0;
+  // The float64 reference draws the figures at once while a GPU backend compiles its kernels.
+  let engine: WidgetEngine = options.engine ?? referenceEngine("float64 reference while the GPU engine starts");
+  let starting = !options.engine;
+  if (starting) {
+    void widgetEngine(location.search).then((ready) => {
+      engine = ready;
+      starting = false;
+      original = undefined;
+      schedule();
+    });
+  }
 
   /** Coalesces any number of changes into one run at the next animation frame. */
   function schedule(): void {
@@ -140,7 +151,6 @@ export function blockWidget(options: BlockWidgetOptions = {}): BlockWidget {
   async function update(): Promise<void> {
     running = true;
     try {
-      const engine = options.engine ?? (await widgetEngine(location.search));
       const { tokens, dropped } = tokenize(controls.tokens.value);
       if (tokens.length === 0) {
         status.textContent = "Type at least one token: the figures keep showing the last sequence.";
@@ -173,7 +183,7 @@ export function blockWidget(options: BlockWidgetOptions = {}): BlockWidget {
         ? `B set to 0 at token${zeroed.length > 1 ? "s" : ""} ${zeroed.map((t) => `${t} “${tokens[t]}”`).join(", ")} (click a row of B to toggle).`
         : "Click a row of the B heatmap to set B to 0 at that token.";
       const ms = performance.now() - requestedAt;
-      status.textContent = `Engine: ${engine.label} · ${length} tokens × ${channels} channels × 16 states · updated in ${formatNumber(ms, 2)} ms${dropped ? ` · ${dropped} tokens past ${MAX_TOKENS} ignored` : ""}`;
+      status.textContent = `Engine: ${engine.label}${starting ? " (the GPU engine is still starting)" : ""} · ${length} tokens × ${channels} channels × 16 states · updated in ${formatNumber(ms, 2)} ms${dropped ? ` · ${dropped} tokens past ${MAX_TOKENS} ignored` : ""}`;
       status.title = engine.reason;
       root.rendered++;
       root.dispatchEvent(new CustomEvent("kit-widget-render", { detail: { ms } }));

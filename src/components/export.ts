@@ -59,12 +59,17 @@ function inlineStyles(live: Element, clone: Element): void {
   for (let i = 0; i < liveChildren.length; i++) inlineStyles(liveChildren[i], cloneChildren[i]);
 }
 
-/** Removes what an offline file cannot use: interaction hooks and elements hidden on the page. */
+/**
+ * Removes what an offline file cannot use: interaction hooks, elements marked data-export="skip",
+ * and presentation attributes that point back at the page (currentColor, var(--…)), whose resolved
+ * values are already in each element's inlined style.
+ */
 function stripInteractive(root: Element): void {
   for (const node of Array.from(root.querySelectorAll("[data-export='skip']"))) node.remove();
-  for (const node of Array.from(root.querySelectorAll("*"))) {
+  for (const node of [root, ...Array.from(root.querySelectorAll("*"))]) {
     for (const attribute of Array.from(node.attributes)) {
-      if (attribute.name.startsWith("on") || attribute.name === "tabindex") node.removeAttribute(attribute.name);
+      const pageBound = /currentcolor|var\(/i.test(attribute.value) && attribute.name !== "style";
+      if (attribute.name.startsWith("on") || attribute.name === "tabindex" || pageBound) node.removeAttribute(attribute.name);
     }
   }
 }

@@ -5,7 +5,8 @@
  * for exports, `?embed=ID` and the CLI.
  */
 import { fileName, toCsv, toJsonRecords, type Cell, type DataTable } from "./format.js";
-import { download, standaloneSvg, svgToPng, type ExportLegendItem } from "./export.js";
+import { download, standaloneSvg, svgToPng, type ExportLegendItem, type StandaloneSvg } from "./export.js";
+import { installTeaching, teachingMenuItems } from "./teaching/hooks.js";
 import { linkTo } from "./url-state.js";
 
 export interface LegendItem extends ExportLegendItem {
@@ -26,7 +27,7 @@ export interface FigureOptions {
 }
 
 /** The frame element, with its id and a way to refresh what exports read (they read lazily anyway). */
-export type FigureElement = HTMLElement & { figureId: string };
+export type FigureElement = HTMLElement & { figureId: string; standalone(): StandaloneSvg | undefined };
 
 const FIGURE_ID = /^[a-z][a-z0-9-]{0,63}$/;
 
@@ -51,7 +52,13 @@ export function figure(content: Node, options: FigureOptions): FigureElement {
   if (options.legend?.length) toolbar.append(legendElement(options.legend));
   toolbar.append(exportMenu(frame, body, options));
   frame.append(body, toolbar, caption);
+  // The same standalone SVG the menu saves; the CLI export (src/cli/export.ts) reads figures through it.
+  frame.standalone = () => {
+    const svg = body.querySelector("svg");
+    return svg ? standaloneSvg(svg, options.legend ?? []) : undefined;
+  };
   watchFigureNumbers();
+  installTeaching();
   return frame;
 }
 
@@ -149,7 +156,9 @@ function exportMenu(frame: FigureElement, body: HTMLElement, options: FigureOpti
     });
     list.append(button);
   }
-  menu.append(summary, list, linkField, status);
+  const teaching = teachingMenuItems(frame, (message) => (status.textContent = message));
+  list.append(...teaching.buttons);
+  menu.append(summary, list, linkField, teaching.output, status);
   return menu;
 }
 

@@ -21,9 +21,17 @@ export function exactAtSamples(ssm: DiagonalSSM, delta: number, inputs: ArrayLik
   return Float64Array.from({ length: inputs.length * modes }, (_, i) => fine[(2 * Math.floor(i / modes) + 1) * modes + (i % modes)]);
 }
 
-/** max_k ‖h_k − h(t_k)‖_∞ of `rule` at step Δ: the global error over the run (Infinity once it overflows). */
-export function discretisationError(rule: DiscretisationRule, ssm: DiagonalSSM, delta: number, inputs: ArrayLike<number>): number {
-  const exact = exactAtSamples(ssm, delta, inputs);
+/**
+ * max_k ‖h_k − h(t_k)‖_∞ of `rule` at step Δ: the global error over the run (Infinity once it
+ * overflows). `exact` (length, state) can be passed when several rules share one reference.
+ */
+export function discretisationError(
+  rule: DiscretisationRule,
+  ssm: DiagonalSSM,
+  delta: number,
+  inputs: ArrayLike<number>,
+  exact: ArrayLike<number> = exactAtSamples(ssm, delta, inputs),
+): number {
   const { states } = simulateDiscrete(rule, ssm, delta, inputs);
   let worst = 0;
   for (let i = 0; i < states.length; i++) {
@@ -46,8 +54,11 @@ export function errorSweep(
   deltas: ArrayLike<number>,
 ): Record<DiscretisationRule, Float64Array> {
   const sweep = {} as Record<DiscretisationRule, Float64Array>;
-  for (const rule of DISCRETISATION_RULES) {
-    sweep[rule] = Float64Array.from(deltas, (delta) => discretisationError(rule, ssm, delta, heldSamples(signal, delta, horizon)));
+  for (const rule of DISCRETISATION_RULES) sweep[rule] = new Float64Array(deltas.length);
+  for (let i = 0; i < deltas.length; i++) {
+    const inputs = heldSamples(signal, deltas[i], horizon);
+    const exact = exactAtSamples(ssm, deltas[i], inputs);
+    for (const rule of DISCRETISATION_RULES) sweep[rule][i] = discretisationError(rule, ssm, deltas[i], inputs, exact);
   }
   return sweep;
 }

@@ -1,9 +1,15 @@
 /**
  * The training loop for Selective Copying: a fresh batch every step (no sample is seen twice), Adam
  * with linear warm-up then cosine decay to a tenth, cross-entropy on the answer positions only.
+ * A length curriculum: each batch's context length is drawn uniformly between `shortestContext` and a
+ * ceiling that grows linearly to the task's length over `curriculumSteps`, then stays there. Short
+ * contexts make the order of the data tokens easy to discover; mixing lengths keeps the model from
+ * relying on where tokens are instead of which tokens are data. The model is always scored on the
+ * task's full length.
  * Everything is drawn from seeds, so a run is reproducible bit for bit on the same Node version.
  */
 import { initMambaModel, mambaConfig } from "../../engine/init.js";
+import { createRandom } from "../../engine/random.js";
 import { generateSelectiveCopying, vocabSize, type SelectiveCopyingSettings } from "../../engine/tasks/selective-copying.js";
 import { adamStep, createAdamState } from "./adam.js";
 import { makeLti } from "./lti.js";
@@ -25,6 +31,9 @@ export interface TrainingSettings {
   /** Range of the log-uniform initial Δ (official init: 1e-3 to 1e-1). */
   timeStepMin: number;
   timeStepMax: number;
+  /** Length curriculum (see above). */
+  shortestContext: number;
+  curriculumSteps: number;
 }
 
 export interface ProgressReport {
@@ -39,6 +48,15 @@ export interface ProgressReport {
 /** Generator seed of the training batch of `step`: seed · 10⁶ + step, disjoint from small test seeds for seed ≥ 1. */
 export function trainingBatchSeed(seed: number, step: number): number {
   return seed * 1_000_000 + step;
+}
+
+/** The task of `step`: the context length drawn as described above (from the step's batch seed), the rest unchanged. */
+export function taskAt(task: SelectiveCopyingSettings, settings: TrainingSettings, step: number): SelectiveCopyingSettings {
+  const ramp = Math.min(1, step / Math.max(1, settings.curriculumSteps));
+  const shortest = Math.min(settings.shortestContext, task.contextLength);
+  const ceiling = Math.round(shortest + ramp * (task.contextLength - shortest));
+  const contextLength = shortest + createRandom(trainingBatchSeed(settings.seed, step)).integer(ceiling - shortest + 1);
+  return { ...task, contextLength };
 }
 
 /** Learning rate at `step` (0-based): linear warm-up over warmupSteps, then cosine from lr to lr/10. */
@@ -72,7 +90,7 @@ export function trainSelectiveCopying(
   let accuracySum = 0;
   let count = 0;
   for (let step = 0; step < settings.steps; step++) {
-    const data = generateSelectiveCopying(task, settings.batch, trainingBatchSeed(settings.seed, step));
+    const data = generateSelectiveCopying(taskAt(task, settings, step), settings.batch, trainingBatchSeed(settings.seed, step));
     const result = lossAndGradients(config, params, data.inputIds, data.batch, data.length, data.answerPositions, data.answers);
     const learningRate = learningRateAt(settings, step);
     adamStep(params, result.grads, adam, learningRate, masks);

@@ -3,7 +3,7 @@
  * h' = A h, the eigenvalues of A in the complex plane with a stability verdict, and the exact
  * response to the chosen input signal.
  */
-import { eigenvalues2x2, linspace, phasePortrait, planarImpulseResponse, planarTrajectory, type Matrix2, type PlanarSSM } from "../../engine/continuous.js";
+import { eigenvalues2x2, expm2x2, linspace, phasePortrait, planarImpulseResponse, type Matrix2, type PlanarSSM } from "../../engine/continuous.js";
 import type { Trajectory } from "../../engine/discretise.js";
 import { planarPiecewiseResponse, planarSineResponse } from "../../engine/planar-inputs.js";
 import { SIGNAL_PERIOD, signalPieces, signalValue, type SignalName } from "../../engine/signals.js";
@@ -38,23 +38,24 @@ export function planarSSM(entries: MatrixEntries): PlanarSSM {
 /** The phase portrait's box: h₁, h₂ ∈ [−BOX, BOX]. */
 const BOX = 2;
 
+const PORTRAIT_TIME = 12;
+const PORTRAIT_SAMPLES = 400;
+
 /**
- * Free trajectories h(t) = e^{At} h0 from six starts on a circle, each cut where it leaves the box
- * (an unstable A sends them off to infinity; the chart must not draw outside its axes).
+ * Free trajectories h(t) = e^{At} h0 from six starts on a circle, sampled every dt by the exact
+ * propagator e^{A dt} (closed form), each cut where it leaves the box (an unstable A sends them off
+ * to infinity; the chart must not draw outside its axes).
  */
 export function portraitData(A: Matrix2): PhasePortraitData {
-  const ssm: PlanarSSM = { A, B: PLANAR_B, C: PLANAR_C };
-  const times = linspace(0, 12, 400);
-  const starts = [0.3, 1.35, 2.4, 3.45, 4.5, 5.55].map((angle) => [1.8 * Math.cos(angle), 1.8 * Math.sin(angle)] as const);
+  const e = expm2x2(A, PORTRAIT_TIME / PORTRAIT_SAMPLES);
+  const starts = [0.3, 1.35, 2.4, 3.45, 4.5, 5.55].map((angle) => [1.8 * Math.cos(angle), 1.8 * Math.sin(angle)] as [number, number]);
   return {
     field: (h1, h2) => [A[0] * h1 + A[1] * h2, A[2] * h1 + A[3] * h2],
-    trajectories: starts.map((h0, index) => {
-      const { states } = planarTrajectory(ssm, h0, times);
+    trajectories: starts.map((h0) => {
       const points: [number, number][] = [];
-      for (let i = 0; i < times.length; i++) {
-        const point: [number, number] = [states[2 * i], states[2 * i + 1]];
-        if (!(Math.abs(point[0]) <= BOX && Math.abs(point[1]) <= BOX)) break;
-        points.push(point);
+      for (let i = 0, h = h0; i <= PORTRAIT_SAMPLES && Math.abs(h[0]) <= BOX && Math.abs(h[1]) <= BOX; i++) {
+        points.push(h);
+        h = [e[0] * h[0] + e[1] * h[1], e[2] * h[0] + e[3] * h[1]];
       }
       return { name: `from (${formatNumber(h0[0], 2)}, ${formatNumber(h0[1], 2)})`, points };
     }),
@@ -80,9 +81,9 @@ export function stabilityVerdict(A: Matrix2): { stable: boolean; text: string } 
   const largest = Math.max(first.re, second.re);
   const kind = phasePortrait(A);
   const reason = `largest real part of an eigenvalue ${formatNumber(largest)}`;
-  if (largest < 0) return { stable: true, text: `Stable (${kind}): ${reason} < 0, so every trajectory decays to 0 like e^{${formatNumber(largest)}t}.` };
+  if (largest < 0) return { stable: true, text: `Stable (${kind}): ${reason} < 0, so every trajectory decays to 0 like exp(${formatNumber(largest)} t).` };
   if (largest === 0) return { stable: false, text: `On the edge (${kind}): ${reason}; nothing decays, nothing grows without bound along that mode.` };
-  return { stable: false, text: `Unstable (${kind}): ${reason} > 0, so almost every trajectory grows like e^{${formatNumber(largest)}t}.` };
+  return { stable: false, text: `Unstable (${kind}): ${reason} > 0, so almost every trajectory grows like exp(${formatNumber(largest)} t).` };
 }
 
 export const SIGNAL_HORIZON = 20;

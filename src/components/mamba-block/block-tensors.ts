@@ -49,17 +49,17 @@ export function blockTensors(model: MambaModel, ids: readonly number[], layer: n
   });
   const yPlusSkip = block.y.map((v, i) => v + D[i % dInner] * block.xConv[i]);
   return [
-    seq("residual", `residual stream into layer ${layer}`, "h", input, "d_model", dModel),
+    seq("residual", `residual into layer ${layer}`, "h", input, "d_model", dModel),
     seq("u", "RMSNorm", "u", normed, "d_model", dModel),
-    seq("x", "in_proj, first half", "x", block.xProjected, "channels", dInner),
-    seq("z", "in_proj, second half (gate branch)", "z", block.z, "channels", dInner, true),
+    seq("x", "in_proj → x", "x", block.xProjected, "channels", dInner),
+    seq("z", "in_proj → z (gate)", "z", block.z, "channels", dInner, true),
     seq("xconv", "causal conv1d, SiLU", "x′", block.xConv, "channels", dInner),
-    seq("dlow", "x_proj → low-rank δ", "δ", block.deltaLowRank, "rank", dtRank, true),
+    seq("dlow", "x_proj → δ (low rank)", "δ", block.deltaLowRank, "rank", dtRank, true),
     seq("delta", "dt_proj, softplus", "Δ", block.delta, "channels", dInner),
     seq("B", "x_proj → B", "B", block.B, "state", dState),
     seq("C", "x_proj → C", "C", block.C, "state", dState),
-    { key: "A", op: "A = −exp(A_log), a weight", name: "A", branch: true, dims: ["channels", "state"], sizes: [dInner, dState], values: block.A, rows: dInner, columns: dState, rowName: "channel", columnName: "state" },
-    { key: "h", op: "selective scan: state after the last token", name: "h", dims: ["batch", "channels", "state"], sizes: [1, dInner, dState], values: block.finalState, rows: dInner, columns: dState, rowName: "channel", columnName: "state" },
+    { key: "A", op: "A = −exp(A_log)", name: "A", branch: true, dims: ["channels", "state"], sizes: [dInner, dState], values: block.A, rows: dInner, columns: dState, rowName: "channel", columnName: "state" },
+    { key: "h", op: "scan: h after last token", name: "h", dims: ["batch", "channels", "state"], sizes: [1, dInner, dState], values: block.finalState, rows: dInner, columns: dState, rowName: "channel", columnName: "state" },
     seq("y", "y = C·h", "y", block.y, "channels", dInner),
     seq("yskip", "+ D·x′ (skip)", "y + D·x′", yPlusSkip, "channels", dInner),
     seq("ygated", "⊙ SiLU(z) (gate)", "ŷ", skipGated, "channels", dInner),

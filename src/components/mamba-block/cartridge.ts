@@ -46,7 +46,7 @@ function continueFrom(model: MambaModel, state: LmState | undefined, continuatio
 }
 
 export function stateCartridge(model: MambaModel, defaults: CartridgeDefaults, task?: SelectiveCopyingSettings): Cartridge {
-  const root = element("div", "mb-cartridge") as Cartridge;
+  const root = element("div", "mb-cartridge") as unknown as Cartridge;
   const vocab = model.config.vocabSize;
   const prefixInput = textInput({ name: "cart-prefix", label: "Prefix A (token ids)", value: defaults.prefix.join(" "), maxLength: 600 });
   const otherInput = textInput({ name: "cart-other", label: "Prefix B (token ids)", value: defaults.other.join(" "), maxLength: 600 });
@@ -72,7 +72,7 @@ export function stateCartridge(model: MambaModel, defaults: CartridgeDefaults, t
   table.dataset.role = "cartridge-table";
   const fig = figure(map, {
     id: "cartridge-continuation",
-    caption: "Next-token probabilities while reading the continuation: top rows after prefix B with its own state, bottom rows after prefix B with the saved state loaded in its place.",
+    caption: "Next-token probabilities while reading the continuation. Rows “B”: after prefix B with its own state. Rows “A”: after prefix B with the cartridge (the state saved after prefix A, or loaded from a file) in its place.",
     data: () => ({ columns: ["row", "id", "probability"], rows: Array.from(map.data.values, (p, i) => [map.data.rowLabels?.[Math.floor(i / vocab)] ?? "", i % vocab, p]) }),
     params: () => ({ prefix: prefixInput.value, other: otherInput.value, continuation: continuationInput.value }),
   });
@@ -99,7 +99,7 @@ export function stateCartridge(model: MambaModel, defaults: CartridgeDefaults, t
       const values = new Float64Array(2 * rows * vocab);
       values.set(softmaxRows(own, vocab));
       values.set(softmaxRows(root.cartridgeLogits, vocab), rows * vocab);
-      const rowLabels = [...continuation.map((id, t) => `B ${t}: ${label(id)}`), ...continuation.map((id, t) => `cart ${t}: ${label(id)}`)];
+      const rowLabels = [...continuation.map((id, t) => `B ${t}: ${label(id)}`), ...continuation.map((id, t) => `A ${t}: ${label(id)}`)];
       map.update({ values, rows: 2 * rows, columns: vocab, rowLabels, columnLabels: Array.from({ length: vocab }, (_, id) => label(id)) });
       const grid = element("table", "mb-table");
       const line = (head: string, cells: string[]) => {
@@ -122,7 +122,7 @@ export function stateCartridge(model: MambaModel, defaults: CartridgeDefaults, t
   saveButton.addEventListener("click", () => save() && update());
   downloadButton.addEventListener("click", () => {
     const bytes = writeStateFile(model, root.saved);
-    download(new Blob([bytes], { type: "application/octet-stream" }), `mamba-state-${root.saved.tokens.length}-tokens.safetensors`);
+    download(new Blob([bytes.slice().buffer as ArrayBuffer], { type: "application/octet-stream" }), `mamba-state-${root.saved.tokens.length}-tokens.safetensors`);
   });
   upload.addEventListener("change", async () => {
     const file = upload.files?.[0];

@@ -38,7 +38,7 @@ export function rowScale(rows: number, columns: number, first: number, last: num
 }
 
 export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initial: LoadedCheckpoint, initialIds: readonly number[]): CheckpointExplorer {
-  const root = element("div", "mb-explorer") as CheckpointExplorer;
+  const root = element("div", "mb-explorer") as unknown as CheckpointExplorer;
   root.runs = 0;
   root.loaded = initial;
   let uploaded: UploadedModel | undefined;

@@ -68,7 +68,7 @@ export function tensorDiagram(data: TensorDiagramData, onSelect: (key: string) =
             onSelect(tensor.key);
           }
         });
-      box.append("rect").attr("x", x).attr("y", y).attr("width", boxWidth).attr("height", BOX_HEIGHT).attr("rx", 6);
+      box.append("rect").attr("class", "mb-frame").attr("x", x).attr("y", y).attr("width", boxWidth).attr("height", BOX_HEIGHT).attr("rx", 6);
       const textWidth = boxWidth - miniWidth - 20;
       box.append("text").attr("class", "mb-op").attr("x", x + 8).attr("y", y + 17).text(fit(tensor.op, textWidth, 6.6));
       box.append("text").attr("class", "mb-name").attr("x", x + 8).attr("y", y + 35).text(fit(tensor.name, textWidth, 7.5));

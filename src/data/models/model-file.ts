@@ -3,6 +3,9 @@
  * `--model=NAME` when a page asks for `data/models/NAME/config.json`, and the loader copies
  * `data/models/NAME/config.json` of the repository to stdout. So the committed weights stay in one
  * place (data/, outside Framework's root) and pages still load them with FileAttachment.
+ * Framework caches a loader's output until the loader file itself changes, so after retraining a
+ * model run `rm -rf src/.observablehq/cache/data/models` before building (the browser tests compare
+ * the page with data/models/ and fail on a stale copy).
  */
 import { createReadStream, existsSync } from "node:fs";
 import { join, resolve } from "node:path";

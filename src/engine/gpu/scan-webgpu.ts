@@ -18,8 +18,8 @@ import { packedOffsets, scanStrides, type ScanLayoutName, type ScanSizes } from 
 import type { BRule } from "../types.js";
 
 const WORKGROUP = 128;
-/** Tokens per barrier; also the length of the per-invocation register arrays. */
-const CHUNK = 16;
+/** Tokens per barrier; every token of a chunk gets its own registers (the loop is unrolled). */
+export const WEBGPU_CHUNK = 16;
 const MAX_STATES_PER_LANE = 4;
 /** The largest state size one workgroup can hold. */
 export const WEBGPU_MAX_STATE = WORKGROUP * MAX_STATES_PER_LANE;
@@ -36,12 +36,27 @@ const UNIFORMS = [
   "xBatch", "xChannel", "xTime", "bcBatch", "bcState", "bcTime", "finalStateOffset", "rawOffset",
 ] as const;
 
-const SHADER = /* wgsl */ `
+/** `line(i)` for i = 0 … chunk − 1, one per line: the unrolled body of a loop over a chunk's tokens. */
+const unrolled = (chunk: number, line: (i: number) => string) => Array.from({ length: chunk }, (_, i) => line(i)).join("\n");
+
+/**
+ * The kernel for `chunk` tokens per barrier. The chunk's loads are written out one by one (not in a
+ * loop) so that all of them are in flight at once: a loop that stores each load into an array waits
+ * for every load in turn, which made an earlier version 10× slower on an H100. Tokens past the end
+ * get Δ = 0, which leaves h unchanged, so the steps need no branch.
+ * Workgroup memory holds C_t·h_t per (token, invocation), rotated by the token index so that both
+ * the writes and the reads of a warp fall in different memory banks.
+ */
+export function fusedScanShader(chunk: number): string {
+  return /* wgsl */ `
 const WORKGROUP = ${WORKGROUP};
-const CHUNK = ${CHUNK};
-const ROW = ${WORKGROUP + 1}; // one padding word per token row keeps lanes off the same memory bank
+const CHUNK = ${chunk};
 const MAX_STATES_PER_LANE = ${MAX_STATES_PER_LANE};
-var<workgroup> partialY : array<f32, ${CHUNK * (WORKGROUP + 1)}>;
+var<workgroup> partialY : array<f32, ${chunk * WORKGROUP}>;
+
+fn partialIndex(token : i32, invocation : i32) -> i32 {
+  return token * WORKGROUP + ((invocation + token) % WORKGROUP);
+}
 
 // B̄/B: Δ (rule 0, Mamba) or Δ·(e^z − 1)/z with z = ΔA (rule 1, ZOH); a series near 0, where e^z − 1 cancels.
 fn inputScale(dt : f32, z : f32) -> f32 {
@@ -74,47 +89,32 @@ fn main(index : i32) {
   }
 
   for (var t0 = 0; t0 < L; t0 += CHUNK) {
-    let steps = min(CHUNK, L - t0);
+    ${unrolled(chunk, (i) => `var y${i} = 0.0;`)}
     if (inRange) {
-      var dts : array<f32, CHUNK>;
-      var xs : array<f32, CHUNK>;
-      var ys : array<f32, CHUNK>;
-      for (var i = 0; i < CHUNK; i++) {
-        let at = xRow + min(t0 + i, L - 1) * uniforms.xTime;
-        dts[i] = delta[at];
-        xs[i] = u[at];
-        ys[i] = 0.0;
-      }
       for (var k = 0; k < uniforms.statesPerLane; k++) {
         let n = lane + k * lanes;
         if (n < N) {
           let bcBase = bcRow + n * uniforms.bcState;
-          var bs : array<f32, CHUNK>;
-          var cs : array<f32, CHUNK>;
-          for (var i = 0; i < CHUNK; i++) {
-            let at = bcBase + min(t0 + i, L - 1) * uniforms.bcTime;
-            bs[i] = B[at];
-            cs[i] = C[at];
-          }
-          var hk = h[k];
+          ${unrolled(chunk, (i) => `let t${i} = min(t0 + ${i}, L - 1);
+          let x${i} = u[xRow + t${i} * uniforms.xTime];
+          let dt${i} = select(0.0, delta[xRow + t${i} * uniforms.xTime], t0 + ${i} < L);
+          let b${i} = B[bcBase + t${i} * uniforms.bcTime];
+          let c${i} = C[bcBase + t${i} * uniforms.bcTime];`)}
           let ak = a[k];
-          for (var i = 0; i < CHUNK; i++) {
-            if (i < steps) {
-              let z = dts[i] * ak;
-              hk = exp(z) * hk + inputScale(dts[i], z) * bs[i] * xs[i];
-              ys[i] += cs[i] * hk;
-            }
-          }
+          var hk = h[k];
+          ${unrolled(chunk, (i) => `hk = exp(dt${i} * ak) * hk + inputScale(dt${i}, dt${i} * ak) * b${i} * x${i};
+          y${i} += c${i} * hk;`)}
           h[k] = hk;
         }
       }
-      for (var i = 0; i < CHUNK; i++) { partialY[i * ROW + invocation] = ys[i]; }
+      ${unrolled(chunk, (i) => `partialY[partialIndex(${i}, invocation)] = y${i};`)}
     }
     workgroupBarrier();
     if (inRange) {
+      let steps = min(CHUNK, L - t0);
       for (var i = lane; i < steps; i += lanes) {
         var y = 0.0;
-        for (var l = 0; l < lanes; l++) { y += partialY[i * ROW + slot * lanes + l]; }
+        for (var l = 0; l < lanes; l++) { y += partialY[partialIndex(i, slot * lanes + l)]; }
         let at = xRow + (t0 + i) * uniforms.xTime;
         var gated = y + D[c] * u[at];
         if (uniforms.hasZ == 1) {
@@ -136,6 +136,7 @@ fn main(index : i32) {
   }
 }
 `;
+}
 
 /** Tensors of one scan on the WebGPU backend; D is required here (zeros when the scan has none). */
 export interface ScanTensors {
@@ -157,6 +158,7 @@ export function scanWebGPU(
   layout: ScanLayoutName,
   rule: BRule,
   keepRaw: boolean,
+  chunk = WEBGPU_CHUNK,
 ): tf.TensorInfo {
   const { batch, channels, state } = sizes;
   const lanes = lanesPerChannel(state);
@@ -183,12 +185,12 @@ export function scanWebGPU(
   const program = {
     variableNames: ["u", "delta", "A", "B", "C", "D", "Z"],
     outputShape: [offsets.total],
-    shaderKey: "mambaFusedSelectiveScan",
+    shaderKey: `mambaFusedSelectiveScan${chunk}`,
     dispatchLayout: { x: [0] },
     dispatch: [batch * groupsPerRow, 1, 1] as [number, number, number],
     workgroupSize: [WORKGROUP, 1, 1] as [number, number, number],
     uniforms: UNIFORMS.map((name) => `${name} : i32,`).join(" "),
-    getUserCode: () => SHADER,
+    getUserCode: () => fusedScanShader(chunk),
   };
   const { u, delta, A, B, C, D } = tensors;
   const inputs = [u, delta, A, B, C, D, tensors.z ?? u].map((t) => ({ dataId: t.dataId, dtype: t.dtype, shape: [t.size, 1] }));

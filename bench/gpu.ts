@@ -1,0 +1,165 @@
+/**
+ * The fused WGSL selective scan on a real GPU, without a browser: Node + Dawn (see dawn-globals.ts).
+ * For every shape: GPU time of the kernel from timestamp queries (tfjs's tf.time kernelMs), and,
+ * as a cross-check, wall time per scan over a burst of back-to-back scans ended by one readback;
+ * the first call's extra time (pipeline compilation); achieved bandwidth against the memory-traffic
+ * floor (read u, Δ, z, B, C; write out and the final state); max relative error of out against the
+ * float64 reference on the first 128 channels. Writes rows as JSON to $OUT/gpu-bench.json if $OUT is set.
+ *   bash .gpubench/run.sh [--shapes=1x2048x1536x16,...] [--runs=20] [--naive]
+ */
+import "./dawn-globals.js";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-webgpu";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import { scanWebGPU, WEBGPU_CHUNK } from "../src/engine/gpu/scan-webgpu.js";
+import { packedOffsets } from "../src/engine/gpu/layout.js";
+import { naiveSelectiveScan } from "./naive-scan.js";
+import { ALL_SHAPES, benchInputs, checkAgainstReference, median, parseShapes, shapeLabel, type BenchRow, type BenchShape } from "./shapes.js";
+
+const args = process.argv.slice(2);
+const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+const shapes = option("shapes") ? parseShapes(option("shapes")!) : ALL_SHAPES;
+const runs = Number(option("runs") ?? 20);
+const withNaive = args.includes("--naive");
+/** Tokens per barrier of the WGSL kernel; the engine uses WEBGPU_CHUNK, others are for tuning. */
+const chunks = (option("chunks") ?? String(WEBGPU_CHUNK)).split(",").map(Number);
+
+/** Bytes the scan must move at least: u, Δ, z in and out back (4 · B·D·L floats), B and C in, the final state out. */
+function trafficFloorBytes({ B, L, D, N }: BenchShape): number {
+  return 4 * (4 * B * D * L + 2 * B * N * L + B * D * N + 2 * D * N + D);
+}
+
+async function benchFused(shape: BenchShape, device: string, chunk: number): Promise<BenchRow & Record<string, unknown>> {
+  const inputs = benchInputs(shape);
+  const sizes = { batch: shape.B, channels: shape.D, length: shape.L, state: shape.N };
+  const t = {
+    u: tf.tensor1d(inputs.u),
+    delta: tf.tensor1d(inputs.delta),
+    A: tf.tensor1d(inputs.A),
+    B: tf.tensor1d(inputs.B),
+    C: tf.tensor1d(inputs.C),
+    D: tf.tensor1d(inputs.D),
+    z: tf.tensor1d(inputs.z),
+  };
+  const backend = tf.backend() as WebGPUBackend;
+  const scan = () => tf.engine().makeTensorFromTensorInfo(scanWebGPU(backend, t, sizes, "channels-first", "mamba", false, chunk));
+  // First call: uploads and pipeline compilation.
+  let start = performance.now();
+  const first = scan();
+  const firstValues = (await first.data()) as Float32Array;
+  const firstMs = performance.now() - start;
+  first.dispose();
+  const maxRelErr = checkAgainstReference(inputs, firstValues.subarray(0, packedOffsets(sizes, false).finalState));
+  // GPU time per kernel from timestamp queries.
+  const kernelMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let out: tf.Tensor | undefined;
+    const timing = await tf.time(() => {
+      out = scan();
+    });
+    await out!.data();
+    out!.dispose();
+    kernelMs.push(timing.kernelMs as number);
+  }
+  // Wall time per scan over a burst, one readback at the end.
+  const outputs: tf.Tensor[] = [];
+  start = performance.now();
+  for (let i = 0; i < runs; i++) outputs.push(scan());
+  await outputs[outputs.length - 1].data();
+  const burstMs = (performance.now() - start) / runs;
+  tf.dispose(outputs);
+  tf.dispose(Object.values(t));
+  const timestampOk = kernelMs.every((ms) => Number.isFinite(ms) && ms > 0);
+  const ms = timestampOk ? median(kernelMs) : burstMs;
+  const floorBytes = trafficFloorBytes(shape);
+  return {
+    impl: "fused",
+    backend: "webgpu (Node + Dawn)",
+    device,
+    ...shape,
+    ms,
+    maxRelErr,
+    compileMs: firstMs - ms,
+    timing: timestampOk ? `median of ${runs} timestamp-query kernel times` : `wall time per scan over a burst of ${runs} (no timestamp queries)`,
+    runs,
+    burstWallMs: burstMs,
+    kernelMsAll: kernelMs,
+    trafficFloorMB: floorBytes / 1e6,
+    achievedGBps: floorBytes / (ms * 1e-3) / 1e9,
+    note: `chunk ${chunk}${chunk === WEBGPU_CHUNK ? " (the engine's)" : ""}`,
+  };
+}
+
+async function benchNaive(shape: BenchShape, device: string): Promise<BenchRow> {
+  const inputs = benchInputs(shape);
+  const { B, L, D, N } = shape;
+  const tokensFirst = (values: Float32Array) => tf.tidy(() => tf.transpose(tf.tensor3d(values, [B, D, L]), [0, 2, 1]) as tf.Tensor3D);
+  const bcTokensFirst = (values: Float32Array) => tf.tidy(() => tf.transpose(tf.tensor3d(values, [B, N, L]), [0, 2, 1]) as tf.Tensor3D);
+  const t = {
+    u: tokensFirst(inputs.u),
+    delta: tokensFirst(inputs.delta),
+    z: tokensFirst(inputs.z),
+    A: tf.tensor2d(inputs.A, [D, N]),
+    B: bcTokensFirst(inputs.B),
+    C: bcTokensFirst(inputs.C),
+    D: tf.tensor1d(inputs.D),
+  };
+  const scan = () => naiveSelectiveScan(t.u, t.delta, t.A, t.B, t.C, t.D, t.z);
+  const times: number[] = [];
+  let maxRelErr: number | null = null;
+  const naiveRuns = 5;
+  for (let i = 0; i <= naiveRuns; i++) {
+    const start = performance.now();
+    const out = scan();
+    const values = await out.data();
+    times.push(performance.now() - start);
+    if (i === 0) {
+      const channelsFirst = tf.tidy(() => tf.transpose(out, [0, 2, 1]));
+      maxRelErr = checkAgainstReference(inputs, (await channelsFirst.data()) as Float32Array);
+      channelsFirst.dispose();
+    }
+    void values;
+    out.dispose();
+  }
+  tf.dispose(Object.values(t));
+  return { impl: "naive-tfjs", backend: "webgpu (Node + Dawn)", device, ...shape, ms: median(times.slice(1)), maxRelErr, timing: `wall time incl. readback, median of ${naiveRuns}`, runs: naiveRuns };
+}
+
+async function main(): Promise<void> {
+  tf.env().set("WEBGPU_CPU_FORWARD", false);
+  if (!(await tf.setBackend("webgpu"))) throw new Error("tfjs could not start its WebGPU backend on Dawn");
+  await tf.ready();
+  const backend = tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string; description?: string }; device: GPUDevice };
+  const info = backend.adapterInfo ?? {};
+  const device = [info.vendor, info.architecture, info.description].filter(Boolean).join(" ") || "unknown GPU";
+  console.log(`device: ${device}; timestamp-query: ${backend.device.features.has("timestamp-query")}`);
+  const rows: (BenchRow & Record<string, unknown>)[] = [];
+  for (const shape of shapes) {
+    let row: BenchRow & Record<string, unknown> = undefined!;
+    for (const chunk of chunks) {
+    row = await benchFused(shape, device, chunk);
+    rows.push(row);
+    console.log(
+      `fused chunk ${chunk} ${shapeLabel(shape)}: ${row.ms.toFixed(4)} ms GPU (${row.timing}); burst wall ${(row.burstWallMs as number).toFixed(4)} ms; ` +
+        `compile ${row.compileMs!.toFixed(1)} ms; ${(row.achievedGBps as number).toFixed(0)} GB/s over a ${(row.trafficFloorMB as number).toFixed(1)} MB floor; maxRelErr ${row.maxRelErr!.toExponential(2)}`,
+    );
+    }
+    if (withNaive && shape.B * shape.L * shape.D * shape.N <= 1 << 23) {
+      const naive = await benchNaive(shape, device);
+      rows.push({ ...naive });
+      console.log(`naive-tfjs ${shapeLabel(shape)}: ${naive.ms.toFixed(2)} ms (${(naive.ms / row.ms).toFixed(0)}× the fused kernel); maxRelErr ${naive.maxRelErr!.toExponential(2)}`);
+    }
+  }
+  if (process.env.OUT) writeFileSync(join(process.env.OUT, "gpu-bench.json"), JSON.stringify(rows, null, 2));
+  console.log(JSON.stringify(rows.map(({ kernelMsAll, ...rest }) => rest)));
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,108 @@
+/**
+ * Latency of the live block widget on /kit: time from a slider change (a key press on "Scale Δ") to
+ * the first frame painted after the widget redrew, at the widget's default size, per backend
+ * (?backend=reference|cpu|webgl|webgpu). Needs a built site (npm run build) and /usr/bin/chromium.
+ *
+ *   npx tsx bench/widget-latency.ts [--backends cpu,webgl,webgpu,reference] [--repeats 15] [--dist DIR]
+ *
+ * Prints a table, and with --json the same rows as JSON (for bench/run.ts).
+ */
+import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, DIST, openPage, serveStatic } from "../test/browser/harness.ts";
+
+export interface LatencyRow {
+  requested: string;
+  /** The engine the widget actually ran on (a backend that fails its probe falls back). */
+  engine: string;
+  repeats: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+}
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 && process.argv[index + 1] ? process.argv[index + 1] : fallback;
+}
+
+/** Median of a non-empty list. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** One backend: waits for its engine to start, then times `repeats` key presses. */
+export async function measureBackend(browser: Browser, origin: string, backend: string, repeats: number): Promise<LatencyRow> {
+  const { page, context } = await openPage(browser, origin, `/kit?backend=${backend}`);
+  try {
+    await page.waitForFunction(
+      () => {
+        const status = document.querySelector(".kit-widget-status")?.textContent ?? "";
+        return status.startsWith("Engine:") && !status.includes("still starting");
+      },
+      null,
+      { timeout: 180_000 },
+    );
+    const engine = ((await page.locator(".kit-widget-status").textContent()) ?? "").replace(/^Engine: /, "").split(" · ")[0];
+    const range = page.locator(".kit-widget .kit-slider", { hasText: "Scale Δ" }).locator("input[type=range]");
+    await range.scrollIntoViewIfNeeded();
+    await range.focus();
+    const times: number[] = [];
+    for (let i = 0; i < repeats + 1; i++) {
+      const measured = page.evaluate(
+        () =>
+          new Promise<number>((resolve) => {
+            const widget = document.querySelector(".kit-widget")!;
+            let start = 0;
+            document.addEventListener("keydown", () => (start = performance.now()), { capture: true, once: true });
+            widget.addEventListener(
+              "kit-widget-render",
+              () =>
+                // The rAF callback runs before the next paint; a message posted from it arrives after that paint.
+                requestAnimationFrame(() => {
+                  const channel = new MessageChannel();
+                  channel.port1.onmessage = () => resolve(performance.now() - start);
+                  channel.port2.postMessage(0);
+                }),
+              { once: true },
+            );
+          }),
+      );
+      await page.keyboard.press(i % 2 ? "ArrowLeft" : "ArrowRight");
+      const ms = await measured;
+      if (i > 0) times.push(ms); // the first press warms up the perturbed path
+    }
+    return { requested: backend, engine, repeats, medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times) };
+  } finally {
+    await context.close();
+  }
+}
+
+export function formatTable(rows: readonly LatencyRow[]): string {
+  const header = "| requested | engine | repeats | median ms | min ms | max ms |\n|---|---|---|---|---|---|";
+  const lines = rows.map((r) => `| ${r.requested} | ${r.engine} | ${r.repeats} | ${r.medianMs.toFixed(1)} | ${r.minMs.toFixed(1)} | ${r.maxMs.toFixed(1)} |`);
+  return [header, ...lines].join("\n");
+}
+
+/** Runs every backend in `backends` in a fresh page of one browser, serving the built site in `dist`. */
+export async function widgetLatency(backends: readonly string[], repeats: number, dist = DIST): Promise<LatencyRow[]> {
+  const server = await serveStatic(dist);
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  try {
+    const rows: LatencyRow[] = [];
+    for (const backend of backends) rows.push(await measureBackend(browser, server.origin, backend, repeats));
+    return rows;
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const backends = option("backends", "reference,cpu,webgl,webgpu").split(",");
+  const rows = await widgetLatency(backends, Number(option("repeats", "15")), option("dist", DIST));
+  console.log("Widget latency: key press on “Scale Δ” → first frame painted after the redraw (default size: 10 tokens, d_model 8, 16 channels, 16 states)");
+  console.log(formatTable(rows));
+  if (process.argv.includes("--json")) console.log(JSON.stringify(rows));
+}

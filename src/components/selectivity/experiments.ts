@@ -1,0 +1,76 @@
+/**
+ * The perturbation experiments of the selectivity chapter, as the engine's ScanOverrides per layer:
+ *   shrink-delta  Δ_t ← s·Δ_t at one data token  (the model should forget it)
+ *   raise-delta   Δ_t ← v     at one noise token (the noise overwrites the memory)
+ *   zero-b        B_t ← 0     at one token       (the token cannot enter the state)
+ *   swap-c        C_i ↔ C_j   at two markers     (the read-outs are exchanged)
+ * Overrides are shaped as in types.ts: Δ (length, channels), B and C (length, state).
+ */
+import { check } from "../../engine/errors.js";
+import type { MambaConfig, ScanOverrides } from "../../engine/types.js";
+import type { LayerOverrides, LayerSelection } from "./lm-engine.js";
+
+export type ExperimentKind = "none" | "shrink-delta" | "raise-delta" | "zero-b" | "swap-c";
+
+export const EXPERIMENT_KINDS: readonly ExperimentKind[] = ["none", "shrink-delta", "raise-delta", "zero-b", "swap-c"];
+
+export interface Experiment {
+  kind: ExperimentKind;
+  /** The layers perturbed (0-based). */
+  layers: readonly number[];
+  /** The token position for shrink-delta, raise-delta and zero-b. */
+  position: number;
+  /** shrink-delta: the factor s multiplying Δ (0 ≤ s ≤ 1). */
+  shrink: number;
+  /** raise-delta: the value v given to Δ on every channel. */
+  raiseTo: number;
+  /** swap-c: the two positions whose C are exchanged. */
+  swap: readonly [number, number];
+}
+
+/** (rows, width) filled with `fill`, with row `row` set to `value`. */
+function oneRow(rows: number, width: number, row: number, fill: number, value: number): Float64Array {
+  const values = new Float64Array(rows * width).fill(fill);
+  values.fill(value, row * width, (row + 1) * width);
+  return values;
+}
+
+/** The ScanOverrides of a position-wise experiment, the same in every perturbed layer. */
+function positionOverrides(experiment: Experiment, config: MambaConfig, length: number): ScanOverrides {
+  const { dInner, dState } = config;
+  const t = experiment.position;
+  switch (experiment.kind) {
+    case "shrink-delta":
+      return { delta: { scale: oneRow(length, dInner, t, 1, experiment.shrink) } };
+    case "raise-delta":
+      return { delta: { set: oneRow(length, dInner, t, Number.NaN, experiment.raiseTo) } };
+    case "zero-b":
+      return { B: { scale: oneRow(length, dState, t, 1, 0) } };
+    default:
+      return {};
+  }
+}
+
+/** C with rows i and j of batch row 0 exchanged, NaN (= keep) everywhere else, as a `set` override. */
+export function swappedC(computed: LayerSelection, length: number, dState: number, [i, j]: readonly [number, number]): Float64Array {
+  const set = new Float64Array(length * dState).fill(Number.NaN);
+  set.set(computed.C.subarray(j * dState, (j + 1) * dState), i * dState);
+  set.set(computed.C.subarray(i * dState, (i + 1) * dState), j * dState);
+  return set;
+}
+
+/**
+ * The overrides of `experiment` for a model and sequence length. swap-c is built from each layer's
+ * own C, so it returns the function form (one sequence at a time).
+ */
+export function experimentOverrides(experiment: Experiment, config: MambaConfig, length: number): LayerOverrides {
+  if (experiment.kind === "none") return [];
+  const positions = experiment.kind === "swap-c" ? experiment.swap : [experiment.position];
+  for (const t of positions) check(Number.isInteger(t) && t >= 0 && t < length, `perturbed position ${t} is outside the sequence 0..${length - 1}`);
+  const perturbed = (layer: number) => experiment.layers.includes(layer);
+  if (experiment.kind === "swap-c") {
+    return (layer, computed) => (perturbed(layer) ? { C: { set: swappedC(computed, length, config.dState, experiment.swap) } } : undefined);
+  }
+  const overrides = positionOverrides(experiment, config, length);
+  return Array.from({ length: config.numLayers }, (_, layer) => (perturbed(layer) ? overrides : undefined));
+}

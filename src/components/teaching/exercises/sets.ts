@@ -1,0 +1,151 @@
+/**
+ * The exercises at the end of each chapter: the page passes its controls, this builds the boxes
+ * (prompt, live check from checks.ts, hint, answer). Pages stay one line:
+ * `display(continuousExercises({a11: …, …}))`.
+ */
+import type { Control } from "../../controls.js";
+import { slider } from "../../controls.js";
+import { exercise } from "../exercise.js";
+import { element } from "../focus.js";
+import { answerIs, convolutionDisagrees, eulerOscillatesButDecays, kernelRemembers, largestStableEulerStep, portraitIs, stepsCommute, zohForgets, type Entries } from "./checks.js";
+
+type NumberControl = Control<number>;
+type TextControl = Control<string>;
+
+/** A <div> holding the exercises, in order. */
+function set(...items: HTMLElement[]): HTMLElement {
+  const root = element("div", "teach-exercises");
+  root.append(...items);
+  return root;
+}
+
+export function continuousExercises(a: Record<keyof Entries, NumberControl>): HTMLElement {
+  const entries = (): Entries => ({ a11: a.a11.value, a12: a.a12.value, a21: a.a21.value, a22: a.a22.value });
+  const watch = Object.values(a);
+  return set(
+    exercise({
+      id: "unstable-spiral",
+      prompt: "Make the state spiral outward: set the entries of A so that the trajectories turn and grow.",
+      check: () => portraitIs(entries(), "unstable spiral"),
+      hint: "Start from the oscillating preset (eigenvalues −0.2 ± 2i). The real part of both eigenvalues is half the trace a₁₁ + a₂₂.",
+      reveal: "a₁₁ = a₂₂ = 0.3, a₁₂ = −2, a₂₁ = 2: eigenvalues 0.3 ± 2i, so the state turns at rate 2 and grows like e^{0.3t}.",
+      watch,
+    }),
+    exercise({
+      id: "stable-node-coupled",
+      prompt: "Make a stable A that does not turn (a stable node) although the two states are coupled: at least one of a₁₂, a₂₁ must not be 0.",
+      check: () => portraitIs(entries(), "stable node", a.a12.value !== 0 || a.a21.value !== 0),
+      hint: "A triangular matrix has its diagonal as eigenvalues. Complex eigenvalues need (a₁₁ − a₂₂)² + 4a₁₂a₂₁ < 0 — avoid that.",
+      reveal: "a₁₁ = −1, a₁₂ = 1, a₂₁ = 0, a₂₂ = −2: eigenvalues −1 and −2, both real and negative.",
+      watch,
+    }),
+    exercise({
+      id: "saddle",
+      prompt: "Make a saddle: one direction of the state decays while another grows.",
+      check: () => portraitIs(entries(), "saddle"),
+      hint: "A saddle has one positive and one negative real eigenvalue, so det A = a₁₁a₂₂ − a₁₂a₂₁ < 0.",
+      reveal: "a₁₁ = 1, a₁₂ = 0, a₂₁ = 0, a₂₂ = −1: h₁ grows like eᵗ while h₂ decays like e⁻ᵗ.",
+      watch,
+    }),
+  );
+}
+
+export function discretisationExercises(c: { lambda: NumberControl; delta: NumberControl }): HTMLElement {
+  const watch = [c.lambda, c.delta];
+  return set(
+    exercise({
+      id: "largest-euler-step",
+      prompt: "Find the largest step Δ (on the slider's 0.01 grid) for which Euler is still stable for A = −4, that is λ = 4.",
+      check: () => largestStableEulerStep(c.lambda.value, c.delta.value, 4, 0.01),
+      hint: "Euler's Ā = 1 − Δλ. Stability needs |Ā| < 1; at exactly Ā = −1 the state flips sign forever without decaying.",
+      reveal: "Δ = 0.49: Ā = 1 − 0.49·4 = −0.96. At Δ = 0.5, Ā = −1 and the state no longer decays.",
+      watch,
+    }),
+    exercise({
+      id: "euler-oscillates",
+      prompt: "Make Euler's state flip sign at every step yet still decay.",
+      check: () => eulerOscillatesButDecays(c.lambda.value, c.delta.value),
+      hint: "That needs −1 < Ā < 0, i.e. 1 < Δλ < 2.",
+      reveal: "For example λ = 1 and Δ = 1.5 (the “Euler oscillates” preset): Ā = −0.5.",
+      watch,
+    }),
+    exercise({
+      id: "zoh-forgets",
+      prompt: "Make zero-order hold forget at least 99 % of the state in a single step (Ā below 0.01).",
+      check: () => zohForgets(c.lambda.value, c.delta.value, 0.01),
+      hint: "ZOH's Ā = e^{−Δλ} depends only on the product Δλ; you need e^{−Δλ} < 0.01.",
+      reveal: "Any Δλ above ln 100 ≈ 4.6, e.g. λ = 10 and Δ = 0.5: Ā = e⁻⁵ ≈ 0.0067. Euler at the same point has Ā = −4 and explodes.",
+      watch,
+    }),
+  );
+}
+
+export function convolutionScanExercises(c: {
+  seed: NumberControl;
+  length: NumberControl;
+  channel: NumberControl;
+  token: NumberControl;
+  deltaScale: NumberControl;
+  mode: TextControl;
+  pairs: readonly (readonly [NumberControl, NumberControl])[];
+}): HTMLElement {
+  const choice = () => ({ seed: c.seed.value, length: c.length.value, channel: c.channel.value, token: c.token.value, deltaScale: c.deltaScale.value, mode: c.mode.value });
+  const blockControls = [c.seed, c.length, c.channel, c.token, c.deltaScale];
+  const [[a1, b1], [a2, b2]] = c.pairs;
+  return set(
+    exercise({
+      id: "convolution-disagrees",
+      prompt: "Make the convolution and the scan disagree (by more than 0.1 % of the output's size).",
+      check: () => convolutionDisagrees(choice()),
+      hint: "While Δ, B and C are frozen, the convolution computes exactly the recurrence. What does Mamba change about Δ, B and C?",
+      reveal: "Switch “Δ, B, C” to “selective”. The scan uses each token's own Δ, B, C; the convolution still slides the frozen token's kernel, and misses.",
+      watch: [...blockControls, c.mode],
+    }),
+    exercise({
+      id: "kernel-remembers",
+      prompt: "Give the frozen kernel a long memory: make |K̄₁₀| at least 20 % of |K̄₀|, so a token still counts ten steps later.",
+      check: () => kernelRemembers(choice(), 10, 0.2),
+      hint: "Āₙ = e^{ΔAₙ}: a smaller Δ keeps every Āₙ closer to 1. The default Scale Δ = 10 forgets within a few lags.",
+      reveal: "With seed 1, channel 3 and token 0, set Scale Δ to 1: |K̄₁₀| / |K̄₀| ≈ 0.22.",
+      watch: blockControls,
+    }),
+    exercise({
+      id: "steps-commute",
+      prompt: "The operator • does not commute — usually. Find two different steps p₁ = (a₁, b₁) and p₂ = (a₂, b₂) with p₁ • p₂ = p₂ • p₁.",
+      check: () => stepsCommute(a1.value, b1.value, a2.value, b2.value),
+      hint: "The a parts always commute (a₁a₂ = a₂a₁). For the b parts you need a₂b₁ + b₂ = a₁b₂ + b₁, that is b₁(a₂ − 1) = b₂(a₁ − 1).",
+      reveal: "a₁ = 0.5, b₁ = 0.5, a₂ = 0, b₂ = 1: both orders give b = 1.",
+      watch: [a1, b1, a2, b2],
+    }),
+  );
+}
+
+export function mambaBlockExercises(c: { step: NumberControl; crossover: number; channels: number; states: number; stepMax: number }): HTMLElement {
+  const answer = slider({ name: "ex-state-size", label: "Your answer: numbers in one layer's h", min: 0, max: 4 * c.channels * c.states, step: 1, value: 0 });
+  const prompt = element("div");
+  prompt.append("How many numbers does one layer's state h hold, whatever the number of tokens read? Set your answer.", answer);
+  const items: HTMLElement[] = [];
+  items.push(
+    exercise({
+      id: "state-size",
+      prompt,
+      check: () => answerIs(answer.value, c.channels * c.states, "numbers"),
+      hint: "The heatmap of h has one row per channel and one column per state.",
+      reveal: `${c.channels} channels × ${c.states} states = ${c.channels * c.states} numbers.`,
+      watch: [answer],
+    }),
+  );
+  if (c.crossover <= c.stepMax) {
+    items.push(
+      exercise({
+        id: "kv-crossover",
+        prompt: "Move “Tokens read” to the first length at which a Transformer's KV cache holds more numbers than Mamba's whole state.",
+        check: () => answerIs(c.step.value, c.crossover, "tokens"),
+        hint: "The red line (KV cache) grows by 2 × layers × d_model numbers per token; the green one never moves.",
+        reveal: `${c.crossover} tokens.`,
+        watch: [c.step],
+      }),
+    );
+  }
+  return set(...items);
+}

@@ -1,0 +1,183 @@
+/**
+ * The convolution-vs-scan page in real headless Chromium (SwiftShader): the recurrence, the direct
+ * convolution and the FFT convolution agree within 1e-5 on WebGL and WebGPU and match the float64
+ * reference, and stop agreeing when Δ, B, C become selective; the figures follow their controls and
+ * show what the engine computes; the Hillis–Steele and Blelloch step-throughs end in the sequential
+ * scan's states; both timing buttons produce numbers; the page stays clean.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { selectiveScan } from "../../src/engine/selective-scan.ts";
+import { scan } from "../../src/engine/scans.ts";
+import { channelScanInputs, frozenKernel, liveBlock, scanPairs } from "../../src/components/convolution-scan/lti-case.ts";
+import { describeProblems, launchChromium, openPage, serveStatic, type StaticServer } from "./harness.ts";
+
+const AGREEMENT = 1e-5;
+/** The page's defaults. */
+const DEFAULTS = { seed: 1, length: 64, channel: 3, token: 0, deltaScale: 10 };
+
+let server: StaticServer;
+let browser: Browser;
+before(async () => {
+  server = await serveStatic();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, "lengths differ");
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+/** The float64 reference y of the page's channel for the given setup. */
+function referenceY(setup: typeof DEFAULTS, frozen: boolean): Float64Array {
+  const block = liveBlock(setup.seed, setup.length);
+  const inputs = channelScanInputs(block, { channel: setup.channel, deltaScale: setup.deltaScale, frozenAt: frozen ? setup.token : null });
+  return selectiveScan(inputs).yNoSkipNoGate as Float64Array;
+}
+
+/** The series a figure's line plot draws, as plain arrays. */
+async function plottedSeries(page: Page, figureId: string): Promise<{ name: string; y: number[] }[]> {
+  return page.evaluate((id) => {
+    const chart = document.querySelector(`#${id} .kit-chart`) as unknown as { data: { name: string; y: ArrayLike<number> }[] };
+    return chart.data.map((s) => ({ name: s.name, y: Array.from(s.y) }));
+  }, figureId);
+}
+
+/** Waits until the three-ways read-out reflects `mode` and returns its numbers. */
+async function readout(page: Page, mode: string): Promise<{ worst: number; backend: string }> {
+  const handle = await page.waitForSelector(`#three-ways-readout[data-mode="${mode}"]`, { timeout: 60_000 });
+  return { worst: Number(await handle.getAttribute("data-worst")), backend: (await handle.getAttribute("data-backend")) ?? "" };
+}
+
+async function setNumber(page: Page, label: string, value: number): Promise<void> {
+  await page.getByLabel(`${label} value`, { exact: true }).fill(String(value));
+}
+
+for (const backend of ["webgl", "webgpu"]) {
+  describe(`on ${backend}`, () => {
+    test("recurrence, direct and FFT convolution agree within 1e-5 and match the float64 reference; selective Δ, B, C break the convolution", async () => {
+      const { context, page, problems } = await openPage(browser, server.origin, `/convolution-scan?backend=${backend}`);
+      try {
+        const frozen = await readout(page, "frozen");
+        assert.equal(frozen.backend, backend);
+        assert.ok(frozen.worst < AGREEMENT, `methods disagree by ${frozen.worst}`);
+        const reference = referenceY(DEFAULTS, true);
+        const scale = Math.max(...reference.map(Math.abs));
+        const series = await plottedSeries(page, "three-ways");
+        assert.equal(series.length, 3);
+        for (const s of series) {
+          const gap = maxAbsDifference(s.y, reference);
+          assert.ok(gap < AGREEMENT && gap < 1e-3 * scale, `${s.name} is ${gap} from the float64 reference (outputs of size ${scale})`);
+        }
+
+        await page.getByLabel("Δ, B, C", { exact: true }).selectOption("selective");
+        const selective = await readout(page, "selective");
+        const selectiveReference = referenceY(DEFAULTS, false);
+        const [recurrence, direct] = await plottedSeries(page, "three-ways");
+        assert.ok(maxAbsDifference(recurrence.y, selectiveReference) < AGREEMENT, "the recurrence does not follow the selective reference");
+        assert.ok(selective.worst > 0.05 * scale, `the convolution still matches the selective scan (${selective.worst})`);
+        assert.ok(maxAbsDifference(direct.y, selectiveReference) > 0.05 * scale);
+        assert.equal(await page.locator("#three-ways-readout").textContent().then((t) => /no longer/.test(t ?? "")), true);
+        assert.equal(describeProblems(problems), "");
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}
+
+describe("controls and figures (WebGL)", () => {
+  test("kernel, sliding convolution, associativity and both step-throughs follow their controls and the engine", async () => {
+    const { context, page, problems } = await openPage(browser, server.origin, "/convolution-scan?backend=webgl");
+    try {
+      await readout(page, "frozen");
+      const setup = { ...DEFAULTS, channel: 5, token: 7, deltaScale: 4 };
+      await setNumber(page, "Channel c", setup.channel);
+      await setNumber(page, "Freeze Δ, B, C at token", setup.token);
+      await setNumber(page, "Scale Δ", setup.deltaScale);
+      const expectedKernel = frozenKernel(liveBlock(setup.seed, setup.length), { channel: setup.channel, deltaScale: setup.deltaScale, frozenAt: setup.token }, setup.token);
+      await page.waitForFunction(
+        (first) => Math.abs((document.querySelector("#lti-kernel .kit-chart") as unknown as { data: { values: ArrayLike<number> } }).data.values[0] - first) < 1e-12,
+        expectedKernel[0],
+      );
+      const kernel = await page.evaluate(() => Array.from((document.querySelector("#lti-kernel .kit-chart") as unknown as { data: { values: ArrayLike<number> } }).data.values));
+      assert.ok(maxAbsDifference(kernel, expectedKernel) < 1e-12, "the stem plot is not the engine's kernel");
+      // The three methods still agree for the new channel and token.
+      await page.waitForFunction((length) => document.querySelector("#three-ways-readout")?.getAttribute("data-length") === String(length), setup.length);
+      const series = await plottedSeries(page, "three-ways");
+      assert.ok(maxAbsDifference(series[0].y, referenceY(setup, true)) < AGREEMENT);
+
+      await setNumber(page, "Output k being computed", 20);
+      await page.waitForFunction(() => (document.querySelector("#kernel-sliding .kit-chart") as unknown as { data: { position: number } }).data.position === 20);
+      assert.equal(await page.locator("#kernel-sliding [data-band='2'] circle").count(), 21, "outputs y_0 … y_20 are drawn");
+
+      await setNumber(page, "a₂", 0.3);
+      await setNumber(page, "b₃", -1.5);
+      await page.waitForFunction(() => document.querySelector("#associativity-check")?.textContent?.includes("0.27"));
+      const regroup = Number(await page.locator("#associativity-check").getAttribute("data-regroup"));
+      const reorder = Number(await page.locator("#associativity-check").getAttribute("data-reorder"));
+      assert.ok(regroup < 1e-12, `regrouping changed the result by ${regroup}`);
+      assert.ok(reorder > 0.1, `reordering left the result unchanged (${reorder})`);
+
+      await setNumber(page, "State n", 2);
+      const pairs = scanPairs(liveBlock(setup.seed, setup.length), { channel: setup.channel, deltaScale: setup.deltaScale, frozenAt: setup.token }, 2, 16);
+      const sequential = scan("sequential", pairs.a, pairs.b);
+      for (const [id, rounds] of [["hillis-steele", 4], ["blelloch", 9]] as const) {
+        await page.waitForFunction(
+          ([figureId, b0]) => Math.abs((document.querySelector(`#${figureId} .kit-chart`) as unknown as { data: { input: { b: ArrayLike<number> } } }).data.input.b[0] - (b0 as number)) < 1e-15,
+          [id, pairs.b[0]] as const,
+        );
+        const final = await page.evaluate((figureId) => {
+          const data = (document.querySelector(`#${figureId} .kit-chart`) as unknown as { data: { rounds: { pairs: { b: ArrayLike<number> } }[] } }).data;
+          return { count: data.rounds.length, b: Array.from(data.rounds[data.rounds.length - 1].pairs.b) };
+        }, id);
+        assert.equal(final.count, rounds);
+        assert.ok(maxAbsDifference(final.b, sequential) < 1e-15, `${id} does not end in the sequential scan's states`);
+        assert.equal(await page.locator(`#${id} [data-round]`).count(), rounds + 1, "all rounds shown at the last step");
+      }
+      await setNumber(page, "Hillis–Steele: rounds shown", 2);
+      await page.waitForFunction(() => document.querySelectorAll("#hillis-steele [data-round]").length === 3);
+      for (const row of await page.locator("#work-depth tbody tr").all()) {
+        assert.ok(Number(await row.getAttribute("data-max-difference")) < 1e-15);
+      }
+      assert.deepEqual(await page.locator("#work-depth tbody tr").evaluateAll((rows) => rows.map((r) => [r.children[1].textContent, r.children[2].textContent])), [
+        ["15", "15"],
+        ["49", "4"],
+        ["46", "9"],
+      ]);
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("the timing buttons measure the scan, attention and the naive loop on the device", async () => {
+    const { context, page, problems } = await openPage(browser, server.origin, "/convolution-scan?backend=webgpu&max-length=256&fused-length=64");
+    try {
+      await readout(page, "frozen");
+      await page.getByRole("button", { name: "Measure on this device" }).click();
+      await page.waitForSelector(".cs-action[data-state='done']", { timeout: 90_000 });
+      const points = await plottedSeries(page, "measured-scaling");
+      assert.deepEqual(points.map((s) => s.name), ["scan", "attention"]);
+      for (const s of points) {
+        assert.equal(s.y.length, 4, "L = 32, 64, 128, 256");
+        assert.ok(s.y.every((ms) => ms > 0 && Number.isFinite(ms)));
+      }
+      await page.getByRole("button", { name: "Time fused vs naive" }).click();
+      await page.waitForSelector("#fused-readout[data-naive-ms]", { timeout: 90_000 });
+      const fused = await page.locator("#fused-readout").evaluate((node) => ({ ...(node as HTMLElement).dataset }));
+      assert.ok(Number(fused.maxDifference) < AGREEMENT, `fused and naive disagree by ${fused.maxDifference}`);
+      assert.ok(Number(fused.fusedMs) > 0 && Number(fused.naiveMs) > 0);
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,239 @@
+/**
+ * The /mamba-block page in headless Chromium, with the committed model it opens with and golden
+ * checkpoints uploaded through the file inputs: the block diagram and its tensors against the float64
+ * reference, recurrent decoding's check, the state cartridge round-tripping through a downloaded file,
+ * state patching, and loading checkpoints (good, malformed, oversized) on the GPU engine.
+ */
+import assert from "node:assert/strict";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, ftruncateSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { after, before, test } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { loadMambaCheckpoint } from "../../src/engine/checkpoint.js";
+import { lmForward } from "../../src/engine/model.js";
+import { blockTensors } from "../../src/components/mamba-block/block-tensors.js";
+import { describeProblems, launchChromium, openPage, serveStatic, type OpenedPage, type StaticServer } from "./harness.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+/** The model the page opens with (the page's FileAttachment paths name the same folder). */
+const COMMITTED = join(ROOT, "data/models/tmp-mamba-block-dev");
+const GOLDEN = join(ROOT, "test/fixtures/golden");
+const committed = loadMambaCheckpoint(JSON.parse(readFileSync(join(COMMITTED, "config.json"), "utf8")), readFileSync(join(COMMITTED, "model.safetensors")));
+
+let server: StaticServer;
+let browser: Browser;
+let opened: OpenedPage;
+let page: Page;
+let scratch: string;
+
+before(async () => {
+  scratch = mkdtempSync(join(tmpdir(), "mamba-block-test-"));
+  server = await serveStatic();
+  browser = await launchChromium();
+  opened = await openPage(browser, server.origin, "/mamba-block");
+  page = opened.page;
+  await page.waitForSelector(".mb-explorer[data-runs]", { timeout: 90_000 });
+});
+
+after(async () => {
+  await opened?.context.close();
+  await browser?.close();
+  await server?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** The ids in a text control of the page. */
+async function idsOf(selector: string): Promise<number[]> {
+  const text = await page.locator(`${selector} input[type=text]`).inputValue();
+  return text.split(/\s+/).filter(Boolean).map(Number);
+}
+
+async function statusOf(role: string): Promise<{ text: string; kind: string | null }> {
+  const line = page.locator(`[data-role="${role}"]`);
+  return { text: (await line.textContent()) ?? "", kind: await line.getAttribute("data-kind") };
+}
+
+test("the block diagram shows every tensor with named shapes; a clicked box opens it with the reference's values", async () => {
+  const ids = await idsOf(".kit-text:has(label:text-is('Token ids'))");
+  const boxes = page.locator("#block-tensors .mb-box");
+  assert.equal(await boxes.count(), 16);
+  const L = ids.length;
+  const { dInner, dState } = committed.config;
+  const shapes = await page.locator("#block-tensors .mb-shape").allTextContents();
+  assert.ok(shapes.includes(`(batch 1, length ${L}, channels ${dInner})`), shapes.join(" | "));
+  assert.ok(shapes.includes(`(batch 1, channels ${dInner}, state ${dState})`));
+  await page.locator('#block-tensors .mb-box[data-key="B"]').click();
+  await page.waitForSelector('#block-tensor-detail .mb-tensor-detail[data-tensor="B"]');
+  assert.ok(page.url().includes("tensor=B"));
+  // Hover the cell (token 2, state 1) and read the value the heatmap prints.
+  const expected = blockTensors(committed, ids, 0).find((t) => t.key === "B")!;
+  const cells = page.locator("#block-tensor-detail .kit-cells rect");
+  assert.equal(await cells.count(), L * dState);
+  await cells.nth(2 * dState + 1).hover();
+  const readout = (await page.locator("#block-tensor-detail .kit-readout").textContent()) ?? "";
+  const shown = Number(readout.split("=").pop()!.trim().replace("−", "-"));
+  const value = expected.values[2 * dState + 1];
+  assert.ok(Math.abs(shown - value) <= 1e-3 * Math.max(1, Math.abs(value)), `${readout} vs ${value}`);
+  // Fewer tokens and another layer redraw the diagram.
+  await page.locator(".kit-text:has(label:text-is('Token ids')) input").fill(ids.slice(0, 5).join(" "));
+  await page.waitForFunction(() => Array.from(document.querySelectorAll("#block-tensors .mb-shape")).some((e) => e.textContent?.includes("length 5,")));
+  const before = await page.locator("#block-tensors .mb-mini").first().innerHTML();
+  await page.locator(".kit-select:has(label:text-is('Layer')) select").first().selectOption("1");
+  await page.waitForFunction((html) => document.querySelector("#block-tensors .mb-mini")?.innerHTML !== html, before);
+  // A bad id gets a message and the figure keeps its last tensors.
+  await page.locator(".kit-text:has(label:text-is('Token ids')) input").fill("1 2 banana");
+  await page.waitForFunction(() => document.querySelector('[data-role="block-status"]')?.getAttribute("data-kind") === "error");
+  assert.match((await statusOf("block-status")).text, /"banana"\) is not a token id/);
+  assert.equal(await boxes.count(), 16);
+  await page.locator(".kit-text:has(label:text-is('Token ids')) input").fill(ids.join(" "));
+});
+
+test("decoding token by token equals the full forward; the step slider moves the state", async () => {
+  const line = page.locator('[data-role="decode-check"]');
+  await page.waitForFunction(() => /GPU engine/.test(document.querySelector('[data-role="decode-check"]')?.textContent ?? ""));
+  assert.ok(Number(await line.getAttribute("data-step-vs-full")) < 1e-12);
+  const gpuDifference = Number(((await line.textContent()) ?? "").match(/float32\): max \|difference\| = ([^\s.]+(?:\.\d+)?(?:e[−-]\d+)?)/)![1].replace("−", "-"));
+  assert.ok(gpuDifference < 1e-4, `GPU vs step: ${gpuDifference}`);
+  const caption = page.locator("#decoding-state figcaption");
+  const before = await caption.textContent();
+  const stepSlider = page.locator(".kit-slider:has(label:text-is('Tokens read')) input[type=number]");
+  await stepSlider.fill("3");
+  await page.waitForFunction((text) => document.querySelector("#decoding-state figcaption")?.textContent !== text, before);
+  assert.match((await caption.textContent()) ?? "", /after reading 3 token/);
+});
+
+test("the cartridge changes the continuation and round-trips through a state file exactly", async () => {
+  const cartridge = page.locator(".mb-cartridge");
+  const logits = () => page.evaluate(() => Array.from((document.querySelector(".mb-cartridge") as any).cartridgeLogits as Float64Array));
+  const saved = await logits();
+  const vocab = committed.config.vocabSize;
+  // Loaded into prefix B's run, the cartridge answers differently from B's own state.
+  const other = await idsOf(".kit-text:has(label:text-is('Prefix B (token ids)'))");
+  const continuation = await idsOf(".kit-text:has(label:text-is('Continuation (token ids)'))");
+  const own = lmForward(committed, [[...other, ...continuation]]).logits.subarray(other.length * vocab);
+  assert.ok(saved.some((v, i) => Math.abs(v - own[i]) > 1e-6));
+  const prefix = await idsOf(".kit-text:has(label:text-is('Prefix A (token ids)'))");
+  const expected = lmForward(committed, [[...prefix, ...continuation]]).logits.subarray(prefix.length * vocab);
+  assert.ok(saved.every((v, i) => Math.abs(v - expected[i]) < 1e-9), "cartridge continuation = prefix A followed by the continuation");
+
+  const downloadEvent = page.waitForEvent("download");
+  await cartridge.locator('[data-role="download-state"]').click();
+  const file = join(scratch, (await downloadEvent).suggestedFilename());
+  await (await downloadEvent).saveAs(file);
+  // Change the cartridge, then load the file back: the continuation must be bit-identical to the saved one.
+  await page.locator(".kit-text:has(label:text-is('Prefix A (token ids)')) input").fill(other.join(" "));
+  await cartridge.locator('[data-role="save-state"]').click();
+  assert.notDeepEqual(await logits(), saved);
+  await cartridge.locator('[data-role="state-upload"]').setInputFiles(file);
+  await page.waitForFunction(() => /^Loaded /.test(document.querySelector('[data-role="cartridge-status"]')?.textContent ?? ""));
+  assert.deepEqual(await logits(), saved);
+
+  // A damaged file and a checkpoint posing as a state are refused; the cartridge stays.
+  const bytes = readFileSync(file);
+  writeFileSync(join(scratch, "cut.safetensors"), bytes.subarray(0, bytes.length - 9));
+  await cartridge.locator('[data-role="state-upload"]').setInputFiles(join(scratch, "cut.safetensors"));
+  await page.waitForFunction(() => document.querySelector('[data-role="cartridge-status"]')?.getAttribute("data-kind") === "error");
+  assert.match((await statusOf("cartridge-status")).text, /Could not load cut\.safetensors: .*truncated.*cartridge is unchanged/);
+  await cartridge.locator('[data-role="state-upload"]').setInputFiles(join(GOLDEN, "lm-tiny/model.safetensors"));
+  await page.waitForFunction(() => /model\.safetensors: not a Mamba state file/.test(document.querySelector('[data-role="cartridge-status"]')?.textContent ?? ""));
+  assert.deepEqual(await logits(), saved);
+});
+
+test("state patching: nothing changes before the differing token, everything after it when every layer is patched", async () => {
+  const grid = () => page.evaluate(() => {
+    const chart = document.querySelector("#state-patching .kit-chart") as any;
+    return { values: Array.from(chart.data.values as ArrayLike<number>), rows: chart.data.rows as number };
+  });
+  const target = await idsOf(".kit-text:has(label:text-is('Target token ids'))");
+  const source = await idsOf(".kit-text:has(label:text-is('Source token ids (same length)'))");
+  const changed = target.findIndex((id, t) => id !== source[t]);
+  const all = await grid();
+  const L = all.rows;
+  assert.equal(L, target.length);
+  for (let p = 0; p < changed; p++) assert.ok(all.values.slice(p * L, (p + 1) * L).every((v) => v === 0), `row ${p}`);
+  const sourceLogits = lmForward(committed, [source]).logits;
+  const targetLogits = lmForward(committed, [target]).logits;
+  const vocab = committed.config.vocabSize;
+  const distance = (t: number) => Math.hypot(...Array.from({ length: vocab }, (_, v) => sourceLogits[t * vocab + v] - targetLogits[t * vocab + v]));
+  for (let t = changed + 1; t < L; t++) assert.ok(Math.abs(all.values[changed * L + t] - distance(t)) < 1e-9, `patched at ${changed}, output ${t}`);
+  await page.locator(".kit-select:has(label:text-is('Patch the state of')) select").selectOption("0");
+  await page.waitForFunction((before) => JSON.stringify(Array.from((document.querySelector("#state-patching .kit-chart") as any).data.values)) !== before, JSON.stringify(all.values));
+  await page.locator(".kit-text:has(label:text-is('Source token ids (same length)')) input").fill(source.slice(1).join(" "));
+  await page.waitForFunction(() => /same length/.test(document.querySelector('[data-role="patch-status"]')?.textContent ?? ""));
+});
+
+/** Waits until the explorer has completed one more run than `runs`. */
+async function nextRun(runs: number): Promise<void> {
+  await page.waitForFunction((n) => Number(document.querySelector(".mb-explorer")?.getAttribute("data-runs")) > n, runs, { timeout: 60_000 });
+}
+const runsNow = async () => Number(await page.locator(".mb-explorer").getAttribute("data-runs"));
+
+test("a golden checkpoint uploaded from disk runs on the GPU engine and matches HF; perturbations move the outputs", async () => {
+  const explorer = page.locator(".mb-explorer");
+  const golden = JSON.parse(readFileSync(join(GOLDEN, "lm-odd-shapes/case.json"), "utf8"));
+  const ids: number[] = golden.input_ids[0];
+  await page.locator(".kit-text:has(label:text-is('Token ids (space-separated)')) input").fill(ids.join(" "));
+  let runs = await runsNow();
+  await explorer.locator('[data-role="checkpoint-files"]').setInputFiles([join(GOLDEN, "lm-odd-shapes/config.json"), join(GOLDEN, "lm-odd-shapes/model.safetensors")]);
+  await nextRun(runs);
+  assert.match((await statusOf("checkpoint-summary")).text, /3 layers, d_model 24, channels 48, state 8, vocabulary 50/);
+  // The page's next-token predictions are the argmax of HF's logits.
+  const vocab = 50;
+  const expected = ids.map((_id, t) => {
+    const row = golden.logits.data.slice(t * vocab, (t + 1) * vocab) as number[];
+    return row.indexOf(Math.max(...row));
+  });
+  const predictedRow = await explorer.locator('[data-role="checkpoint-predictions"] tr').nth(2).locator("td").allTextContents();
+  assert.deepEqual(predictedRow.map(Number), expected);
+  // Δ × 10 on every token of layer 2 moves the outputs; reset brings them back to zero change.
+  runs = await runsNow();
+  await page.locator(".kit-slider:has(label:text-is('Layer')) input[type=number]").last().fill("2");
+  await page.locator(".kit-slider:has(label:text-is('Scale Δ by 10^')) input[type=number]").fill("1");
+  await nextRun(runs);
+  const effect = () => page.evaluate(() => Array.from((document.querySelector("#checkpoint-logit-change .kit-chart") as any).data[0].y as ArrayLike<number>));
+  await page.waitForFunction(() => ((document.querySelector("#checkpoint-logit-change .kit-chart") as any).data[0]?.y ?? []).some((v: number) => v > 1e-3));
+  assert.equal((await effect()).length, ids.length);
+  runs = await runsNow();
+  await explorer.locator("button", { hasText: "Reset perturbations" }).click();
+  await nextRun(runs);
+  assert.ok((await effect()).every((v) => v === 0));
+});
+
+test("malformed and oversized checkpoints get a clear message and the page keeps working", async () => {
+  const explorer = page.locator(".mb-explorer");
+  const weights = readFileSync(join(GOLDEN, "lm-tiny/model.safetensors"));
+  const bad = join(scratch, "bad");
+  rmSync(bad, { recursive: true, force: true });
+  const { mkdirSync } = await import("node:fs");
+  mkdirSync(bad);
+  writeFileSync(join(bad, "config.json"), readFileSync(join(GOLDEN, "lm-tiny/config.json")));
+  writeFileSync(join(bad, "model.safetensors"), weights.subarray(0, weights.length - 100));
+  const summaryBefore = (await statusOf("checkpoint-summary")).text;
+  await explorer.locator('[data-role="checkpoint-files"]').setInputFiles([join(bad, "config.json"), join(bad, "model.safetensors")]);
+  await page.waitForFunction(() => /^Could not load/.test(document.querySelector(".mb-explorer > .mb-status")?.textContent ?? ""));
+  assert.match((await explorer.locator("> .mb-status").first().textContent()) ?? "", /model\.safetensors: tensor .* data section has only .* bytes \(file truncated\?\)\. The previous model .* is still loaded/);
+  writeFileSync(join(bad, "config.json"), '{"hidden_size": 16,');
+  await explorer.locator('[data-role="checkpoint-files"]').setInputFiles([join(bad, "config.json"), join(GOLDEN, "lm-tiny/model.safetensors")]);
+  await page.waitForFunction(() => /config\.json is not valid JSON/.test(document.querySelector(".mb-explorer > .mb-status")?.textContent ?? ""));
+  await explorer.locator('[data-role="checkpoint-files"]').setInputFiles([join(GOLDEN, "lm-tiny/config.json")]);
+  await page.waitForFunction(() => /missing model\.safetensors/.test(document.querySelector(".mb-explorer > .mb-status")?.textContent ?? ""));
+  // A 2 GB sparse file: refused from its size alone, before any byte is read.
+  const huge = join(bad, "model.safetensors");
+  const handle = openSync(huge, "w");
+  ftruncateSync(handle, 2 * 1024 ** 3);
+  closeSync(handle);
+  await explorer.locator('[data-role="checkpoint-files"]').setInputFiles([join(GOLDEN, "lm-tiny/config.json"), huge]);
+  await page.waitForFunction(() => /model\.safetensors is 2048 MB, more than the 1024 MB/.test(document.querySelector(".mb-explorer > .mb-status")?.textContent ?? ""));
+  rmSync(huge);
+  assert.equal((await statusOf("checkpoint-summary")).text, summaryBefore);
+  // Still working: a slider change runs the previous model again.
+  const runs = await runsNow();
+  await page.locator(".kit-slider:has(label:text-is('Scale C by')) input[type=number]").fill("-1");
+  await nextRun(runs);
+  assert.match((await explorer.locator("> .mb-status").first().textContent()) ?? "", /^Ran \d+ tokens/);
+});
+
+test("the page loaded and ran without console errors, failed or off-origin requests", () => {
+  assert.equal(describeProblems(opened.problems), "");
+});
