@@ -14,6 +14,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { scanWebGPU, WEBGPU_CHUNK } from "../src/engine/gpu/scan-webgpu.js";
+import type { ScanLayoutName } from "../src/engine/gpu/layout.js";
 import { packedOffsets } from "../src/engine/gpu/layout.js";
 import { naiveSelectiveScan } from "./naive-scan.js";
 import { ALL_SHAPES, benchInputs, checkAgainstReference, median, parseShapes, shapeLabel, type BenchRow, type BenchShape } from "./shapes.js";
@@ -25,33 +26,52 @@ const runs = Number(option("runs") ?? 20);
 const withNaive = args.includes("--naive");
 /** Tokens per barrier of the WGSL kernel; the engine uses WEBGPU_CHUNK, others are for tuning. */
 const chunks = (option("chunks") ?? String(WEBGPU_CHUNK)).split(",").map(Number);
+/** channels-first = the golden/CUDA layout (batch, channels, length); tokens-first = the block's (batch, length, channels). */
+const layouts = (option("layouts") ?? "channels-first,tokens-first").split(",") as ScanLayoutName[];
+
+/** (batch, rows, length) → (batch, length, rows) or back, for a buffer of batch·rows·length values. */
+function swapLast(values: Float32Array, batch: number, first: number, second: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < first; i++) {
+      for (let j = 0; j < second; j++) out[(b * second + j) * first + i] = values[(b * first + i) * second + j];
+    }
+  }
+  return out;
+}
 
 /** Bytes the scan must move at least: u, Δ, z in and out back (4 · B·D·L floats), B and C in, the final state out. */
 function trafficFloorBytes({ B, L, D, N }: BenchShape): number {
   return 4 * (4 * B * D * L + 2 * B * N * L + B * D * N + 2 * D * N + D);
 }
 
-async function benchFused(shape: BenchShape, device: string, chunk: number): Promise<BenchRow & Record<string, unknown>> {
+async function benchFused(shape: BenchShape, device: string, chunk: number, layout: ScanLayoutName): Promise<BenchRow & Record<string, unknown>> {
   const inputs = benchInputs(shape);
+  const { B, L, D, N } = shape;
+  // The same values in the kernel's layout; the check below goes back to the golden layout.
+  const laid = layout === "channels-first"
+    ? inputs
+    : { ...inputs, u: swapLast(inputs.u, B, D, L), delta: swapLast(inputs.delta, B, D, L), z: swapLast(inputs.z, B, D, L), B: swapLast(inputs.B, B, N, L), C: swapLast(inputs.C, B, N, L) };
   const sizes = { batch: shape.B, channels: shape.D, length: shape.L, state: shape.N };
   const t = {
-    u: tf.tensor1d(inputs.u),
-    delta: tf.tensor1d(inputs.delta),
-    A: tf.tensor1d(inputs.A),
-    B: tf.tensor1d(inputs.B),
-    C: tf.tensor1d(inputs.C),
-    D: tf.tensor1d(inputs.D),
-    z: tf.tensor1d(inputs.z),
+    u: tf.tensor1d(laid.u),
+    delta: tf.tensor1d(laid.delta),
+    A: tf.tensor1d(laid.A),
+    B: tf.tensor1d(laid.B),
+    C: tf.tensor1d(laid.C),
+    D: tf.tensor1d(laid.D),
+    z: tf.tensor1d(laid.z),
   };
   const backend = tf.backend() as WebGPUBackend;
-  const scan = () => tf.engine().makeTensorFromTensorInfo(scanWebGPU(backend, t, sizes, "channels-first", "mamba", false, chunk));
+  const scan = () => tf.engine().makeTensorFromTensorInfo(scanWebGPU(backend, t, sizes, layout, "mamba", false, chunk));
   // First call: uploads and pipeline compilation.
   let start = performance.now();
   const first = scan();
   const firstValues = (await first.data()) as Float32Array;
   const firstMs = performance.now() - start;
   first.dispose();
-  const maxRelErr = checkAgainstReference(inputs, firstValues.subarray(0, packedOffsets(sizes, false).finalState));
+  const out = firstValues.subarray(0, packedOffsets(sizes, false).finalState);
+  const maxRelErr = checkAgainstReference(inputs, layout === "channels-first" ? out : swapLast(out, B, L, D));
   // GPU time per kernel from timestamp queries.
   const kernelMs: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -88,7 +108,7 @@ async function benchFused(shape: BenchShape, device: string, chunk: number): Pro
     kernelMsAll: kernelMs,
     trafficFloorMB: floorBytes / 1e6,
     achievedGBps: floorBytes / (ms * 1e-3) / 1e9,
-    note: `chunk ${chunk}${chunk === WEBGPU_CHUNK ? " (the engine's)" : ""}`,
+    note: `${layout}, chunk ${chunk}${chunk === WEBGPU_CHUNK ? " (the engine's)" : ""}`,
   };
 }
 
@@ -138,11 +158,11 @@ async function main(): Promise<void> {
   const rows: (BenchRow & Record<string, unknown>)[] = [];
   for (const shape of shapes) {
     let row: BenchRow & Record<string, unknown> = undefined!;
-    for (const chunk of chunks) {
-    row = await benchFused(shape, device, chunk);
+    for (const layout of layouts) for (const chunk of chunks) {
+    row = await benchFused(shape, device, chunk, layout);
     rows.push(row);
     console.log(
-      `fused chunk ${chunk} ${shapeLabel(shape)}: ${row.ms.toFixed(4)} ms GPU (${row.timing}); burst wall ${(row.burstWallMs as number).toFixed(4)} ms; ` +
+      `fused ${layout} chunk ${chunk} ${shapeLabel(shape)}: ${row.ms.toFixed(4)} ms GPU (${row.timing}); burst wall ${(row.burstWallMs as number).toFixed(4)} ms; ` +
         `compile ${row.compileMs!.toFixed(1)} ms; ${(row.achievedGBps as number).toFixed(0)} GB/s over a ${(row.trafficFloorMB as number).toFixed(1)} MB floor; maxRelErr ${row.maxRelErr!.toExponential(2)}`,
     );
     }

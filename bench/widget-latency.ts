@@ -50,27 +50,28 @@ export async function measureBackend(browser: Browser, origin: string, backend: 
     await range.focus();
     const times: number[] = [];
     for (let i = 0; i < repeats + 1; i++) {
-      const measured = page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const widget = document.querySelector(".kit-widget")!;
-            let start = 0;
-            document.addEventListener("keydown", () => (start = performance.now()), { capture: true, once: true });
-            widget.addEventListener(
-              "kit-widget-render",
-              () =>
-                // The rAF callback runs before the next paint; a message posted from it arrives after that paint.
-                requestAnimationFrame(() => {
-                  const channel = new MessageChannel();
-                  channel.port1.onmessage = () => resolve(performance.now() - start);
-                  channel.port2.postMessage(0);
-                }),
-              { once: true },
-            );
-          }),
-      );
+      // Listeners go in first (awaited), so the key press cannot overtake them.
+      await page.evaluate(() => {
+        const widget = document.querySelector(".kit-widget")!;
+        const timing = window as unknown as { __latency: Promise<number> };
+        timing.__latency = new Promise<number>((resolve) => {
+          let start = 0;
+          document.addEventListener("keydown", () => (start = performance.now()), { capture: true, once: true });
+          widget.addEventListener(
+            "kit-widget-render",
+            () =>
+              // The rAF callback runs before the next paint; a message posted from it arrives after that paint.
+              requestAnimationFrame(() => {
+                const channel = new MessageChannel();
+                channel.port1.onmessage = () => resolve(performance.now() - start);
+                channel.port2.postMessage(0);
+              }),
+            { once: true },
+          );
+        });
+      });
       await page.keyboard.press(i % 2 ? "ArrowLeft" : "ArrowRight");
-      const ms = await measured;
+      const ms = await page.evaluate(() => (window as unknown as { __latency: Promise<number> }).__latency);
       if (i > 0) times.push(ms); // the first press warms up the perturbed path
     }
     return { requested: backend, engine, repeats, medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times) };

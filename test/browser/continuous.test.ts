@@ -17,7 +17,8 @@ let page: Page;
 before(async () => {
   server = await serveStatic();
   browser = await launchChromium();
-  opened = await openPage(browser, server.origin, "/continuous");
+  // The float64 engine runs the live block: fast and deterministic here; gpu.test.ts covers the GPU engine.
+  opened = await openPage(browser, server.origin, "/continuous?backend=reference");
   page = opened.page;
   await page.locator("#block-channel-memory svg .kit-series").first().waitFor({ timeout: 60_000 });
 });
@@ -68,8 +69,8 @@ test("the input signal, the EMA bank and the live channel each follow their cont
     await page.getByLabel("Input signal").selectOption(signal);
     await page.waitForFunction((old) => document.querySelector("#signal-response svg")?.innerHTML !== old, before);
   }
-  await nudgeAndExpectChange(page, "Slowest time constant τ (the others are τ/3, τ/9, τ/27)", "ema-bank");
-  await nudgeAndExpectChange(page, "Selectivity preview: time runs this much faster on the important tokens", "ema-bank");
+  await nudgeAndExpectChange(page, "Slowest time constant τ (the others are τ/3, τ/9, τ/27) (s)", "ema-bank");
+  await nudgeAndExpectChange(page, "Selectivity preview: time runs this much faster on the important tokens (×)", "ema-bank");
   for (const figureId of ["block-channel-memory", "block-channel-bc"]) {
     await nudgeAndExpectChange(page, "Token", figureId);
   }

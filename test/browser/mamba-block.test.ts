@@ -31,9 +31,10 @@ before(async () => {
   scratch = mkdtempSync(join(tmpdir(), "mamba-block-test-"));
   server = await serveStatic();
   browser = await launchChromium();
-  opened = await openPage(browser, server.origin, "/mamba-block");
+  // WebGL: a real GPU backend whose shaders compile in seconds on SwiftShader (WebGPU takes ~40 s here; gpu.test.ts covers it).
+  opened = await openPage(browser, server.origin, "/mamba-block?backend=webgl");
   page = opened.page;
-  await page.waitForSelector(".mb-explorer[data-runs]", { timeout: 90_000 });
+  await page.waitForSelector(".mb-explorer[data-runs]", { timeout: 120_000 });
 });
 
 after(async () => {

@@ -3,7 +3,7 @@
  * request to another origin, math typeset by KaTeX, and the GPU backends available in software.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
@@ -104,6 +104,32 @@ describe("GPU in software", () => {
       assert.equal(describeProblems(problems), "");
     } finally {
       await context.close();
+    }
+  });
+});
+
+describe("the Content-Security-Policy", () => {
+  test("every page carries it, and the browser refuses a request to another origin", { timeout: 60_000 }, async () => {
+    const { context, page, problems } = await openPage(browser, server.origin, "/");
+    try {
+      const blocked = await page.evaluate(
+        () =>
+          new Promise<string>((resolve) => {
+            document.addEventListener("securitypolicyviolation", (event) => resolve(`${event.violatedDirective} ${event.blockedURI}`));
+            const image = new Image();
+            image.src = "https://example.org/tracker.png";
+          }),
+      );
+      assert.match(blocked, /^img-src https:\/\/example\.org/);
+      // Chromium still reports the request to playwright, then fails it with "csp" before it reaches the network.
+      for (let tries = 0; tries < 50 && problems.failedRequests.length === 0; tries++) await page.waitForTimeout(100);
+      assert.deepEqual(problems.failedRequests, ["https://example.org/tracker.png (csp)"]);
+    } finally {
+      await context.close();
+    }
+    for (const path of builtPages) {
+      const html = readFileSync(join(DIST, path === "/" ? "index.html" : `${path}.html`), "utf8");
+      assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'self';/, `${path} has no policy`);
     }
   });
 });

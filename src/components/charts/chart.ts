@@ -21,11 +21,15 @@ export function seriesColor(index: number, own?: string): string {
   return own ?? PALETTE[index % PALETTE.length];
 }
 
+/** Updates the drawn `svg` from `previous` to `next` in place; returns false when a full redraw is needed. */
+export type Repaint<D> = (svg: SVGSVGElement, next: D, previous: D) => boolean;
+
 /**
  * Wraps `draw` into a chart that follows its container's width: drawn at `preferredWidth` (or 640)
- * at first, then at min(preferredWidth, container width) whenever the container resizes.
+ * at first, then at min(preferredWidth, container width) whenever the container resizes. `update`
+ * tries `repaint` first, when given, and redraws from scratch only if it declines.
  */
-export function responsiveChart<D>(className: string, data: D, preferredWidth: number | undefined, draw: Draw<D>): Chart<D> {
+export function responsiveChart<D>(className: string, data: D, preferredWidth: number | undefined, draw: Draw<D>, repaint?: Repaint<D>): Chart<D> {
   const root = document.createElement("div") as unknown as Chart<D>;
   root.className = `kit-chart ${className}`;
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -39,8 +43,9 @@ export function responsiveChart<D>(className: string, data: D, preferredWidth: n
     draw(svg, current, width);
   };
   root.update = (next: D) => {
+    const previous = current;
     current = next;
-    redraw();
+    if (!repaint?.(svg, next, previous)) redraw();
   };
   const observer = new ResizeObserver(([entry]) => {
     const available = Math.floor(entry.contentRect.width);

@@ -65,9 +65,13 @@ export function heatmap(data: HeatmapData, options: HeatmapOptions = {}): Chart<
   const readout = document.createElement("output");
   readout.className = "kit-readout";
   readout.textContent = "Point at a cell to read its value.";
-  const chart = responsiveChart("kit-heatmap", data, options.width, (node, current, width) => {
-    drawHeatmap(node, current, width, options, (text) => (readout.textContent = text));
-  });
+  const chart = responsiveChart(
+    "kit-heatmap",
+    data,
+    options.width,
+    (node, current, width) => drawHeatmap(node, current, width, options, (text) => (readout.textContent = text)),
+    (node, next, previous) => sameLayout(next, previous) && recolour(node, next, options),
+  );
   chart.append(readout);
   return chart;
 }
@@ -174,6 +178,28 @@ function drawHeatmap(node: SVGSVGElement, data: HeatmapData, width: number, opti
   }
 }
 
+/** True when `next` draws the same cells, labels and outlines as `previous` (only colours differ). */
+function sameLayout(next: HeatmapData, previous: HeatmapData): boolean {
+  return (
+    next.rows === previous.rows &&
+    next.columns === previous.columns &&
+    (next.rowLabels ?? []).join("\u0000") === (previous.rowLabels ?? []).join("\u0000") &&
+    JSON.stringify(next.outlines ?? []) === JSON.stringify(previous.outlines ?? [])
+  );
+}
+
+/** Recolours the cells and redraws the colour legend in place; far cheaper than a full redraw. */
+function recolour(node: SVGSVGElement, data: HeatmapData, options: HeatmapOptions): boolean {
+  const legend = node.querySelector<SVGGElement>(".kit-color-legend");
+  if (!legend) return false;
+  const { scale, domain } = heatmapColor(data.values, { ...options, domain: data.domain ?? options.domain });
+  d3.select(node).selectAll<SVGRectElement, number>(".kit-cells rect").attr("fill", (i) => scale(data.values[i]));
+  const [left, top, width] = ["left", "top", "width"].map((key) => Number(legend.dataset[key]));
+  legend.remove();
+  drawColorLegend(d3.select(node), scale, domain, left, top, width);
+  return true;
+}
+
 /** A horizontal colour bar of `width` px with its two ends (and 0 when diverging) labelled. */
 function drawColorLegend(
   svg: d3.Selection<SVGSVGElement, unknown, null, undefined>,
@@ -184,7 +210,7 @@ function drawColorLegend(
   width: number,
 ): void {
   const steps = 32;
-  const legend = svg.append("g").attr("class", "kit-color-legend");
+  const legend = svg.append("g").attr("class", "kit-color-legend").attr("data-left", left).attr("data-top", top).attr("data-width", width);
   const value = d3.scaleLinear().domain([0, steps - 1]).range(domain);
   legend
     .selectAll("rect")

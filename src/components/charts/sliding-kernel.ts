@@ -22,13 +22,13 @@ export interface SlidingKernelOptions {
   bandHeight?: number;
 }
 
-const BANDS = ["input x_t", "flipped kernel K̄_{k−t}", "output y_t"] as const;
+const BANDS = ["input x_t", "flipped kernel K̄ at lag k − t", "output y_t"] as const;
 
 export function slidingKernel(data: SlidingKernelData, options: SlidingKernelOptions = {}): Chart<SlidingKernelData> {
   return responsiveChart("kit-sliding-kernel", data, options.width, (node, current, width) => {
     const bandHeight = options.bandHeight ?? 96;
     const gap = 22;
-    const margin = { top: 8, right: 12, bottom: 30, left: 52 };
+    const margin = { top: 8, right: 12, bottom: 34, left: 52 };
     const height = margin.top + BANDS.length * (bandHeight + gap) + margin.bottom - gap;
     sizeSvg(node, width, height);
     const length = current.x.length;
@@ -45,7 +45,7 @@ export function slidingKernel(data: SlidingKernelData, options: SlidingKernelOpt
     bands.forEach((values, band) => {
       const top = margin.top + band * (bandHeight + gap);
       const y = d3.scaleLinear().domain(domains[band]).range([top + bandHeight - 4, top + 12]).nice();
-      svg.append("text").attr("class", "kit-axis-title").attr("x", margin.left).attr("y", top + 8).text(BANDS[band]);
+      svg.append("text").attr("class", "kit-axis-title").attr("x", margin.left).attr("y", top + 8).text(band === 2 ? `${BANDS[band]}, now k = ${k}` : BANDS[band]);
       svg.append("g").attr("class", "kit-axis").attr("transform", `translate(${margin.left},0)`).call(d3.axisLeft(y).ticks(2).tickFormat(d3.format(".2~g")));
       svg.append("line").attr("class", "kit-zero").attr("x1", margin.left).attr("x2", width - margin.right).attr("y1", y(0)).attr("y2", y(0));
       const stems = svg.append("g").attr("class", "kit-stems").attr("data-band", band);
@@ -59,6 +59,6 @@ export function slidingKernel(data: SlidingKernelData, options: SlidingKernelOpt
     });
     const axis = svg.append("g").attr("class", "kit-axis").attr("transform", `translate(0,${height - margin.bottom})`);
     axis.call(d3.axisBottom(x).ticks(Math.max(2, Math.floor(width / 70))).tickFormat(d3.format("d")));
-    svg.append("text").attr("class", "kit-axis-title").attr("x", width - margin.right).attr("y", height - 4).attr("text-anchor", "end").text(`token t (k = ${k})`);
+    svg.append("text").attr("class", "kit-axis-title").attr("x", width - margin.right).attr("y", height - 2).attr("text-anchor", "end").text("token t");
   });
 }

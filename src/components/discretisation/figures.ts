@@ -57,12 +57,14 @@ export function overlay(lambda: number, delta: number, signal: SignalName): Over
   const perStep = Math.max(1, Math.ceil(600 / inputs.length));
   const path = exactContinuousPath(ssm, delta, inputs, perStep);
   const exact = Float64Array.from([0, ...path.states]);
-  const limit = 1.5 * Math.max(0.5, ...Array.from(exact, Math.abs));
   const times = Float64Array.from({ length: inputs.length + 1 }, (_, k) => k * delta);
   const samples = {} as Record<DiscretisationRule, Float64Array>;
+  for (const rule of DISCRETISATION_RULES) samples[rule] = simulateDiscrete(rule, ssm, delta, inputs).states;
+  // The vertical range holds the exact curve and every stable rule; an unstable run leaves it.
+  const bounded = DISCRETISATION_RULES.filter((rule) => stability(rule, -lambda, delta).stable).flatMap((rule) => Array.from(samples[rule], Math.abs));
+  const limit = 1.15 * Math.max(0.5, ...Array.from(exact, Math.abs), ...bounded);
   const series: Series[] = [{ name: "exact h(t)", x: [0, ...path.times], y: exact, color: EXACT_COLOR, sym: "exact" }];
   for (const rule of DISCRETISATION_RULES) {
-    samples[rule] = simulateDiscrete(rule, ssm, delta, inputs).states;
     series.push({ name: RULE_LABELS[rule], x: times, y: pinToRange([0, ...samples[rule]], -limit, limit), color: RULE_COLORS[rule], points: true, sym: `rule-${rule}` });
   }
   return { series, yDomain: [-limit, limit], samples, times, exact };

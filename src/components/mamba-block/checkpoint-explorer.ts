@@ -65,6 +65,19 @@ export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initi
 
   // ---- controls ----
   const tokensInput = textInput({ name: "ckpt-tokens", label: "Token ids (space-separated)", value: initialIds.join(" "), maxLength: 600 });
+  const textBox = textInput({ name: "ckpt-text", label: "…or text (with a tokenizer.json)", value: "", maxLength: 400 });
+  textBox.addEventListener("input", (event) => {
+    // Typing text only rewrites the ids; the ids box then drives the run like any edit.
+    event.stopPropagation();
+    const tokenizer = root.loaded.tokenizer;
+    if (!tokenizer) return show("This checkpoint came without a tokenizer.json: type token ids instead.", "error");
+    try {
+      const ids = tokenizer.encode(textBox.value);
+      if (ids.length > 0) tokensInput.value = ids.join(" ");
+    } catch (error) {
+      show(errorMessage(error), "error");
+    }
+  });
   const layerInput = slider({ name: "ckpt-layer", label: "Layer", min: 0, max: MAX_LAYER, step: 1, value: 0 });
   const tensorInput = select({
     name: "ckpt-tensor",
@@ -87,7 +100,7 @@ export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initi
   const resetButton = Object.assign(element("button", "", "Reset perturbations"), { type: "button" });
   resetButton.addEventListener("click", () => perturbations.forEach((control) => control.reset()));
   const controls = element("div", "mb-controls");
-  controls.append(tokensInput, layerInput, tensorInput, ...perturbations, resetButton);
+  controls.append(tokensInput, textBox, layerInput, tensorInput, ...perturbations, resetButton);
 
   // ---- figures ----
   const tensorMap = heatmap({ values: [], rows: 0, columns: 0 }, { rowName: "token", columnName: "channel", valueName: "Δ", color: "sequential" });
@@ -118,7 +131,7 @@ export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initi
 
   const describe = (loaded: LoadedCheckpoint) => {
     const c = loaded.model.config;
-    summary.textContent = `${loaded.label}: ${c.numLayers} layers, d_model ${c.dModel}, channels ${c.dInner}, state ${c.dState}, vocabulary ${c.vocabSize}, ${formatNumber(loaded.weightsBytes / 1024 / 1024)} MB of weights${loaded.tokenizer ? ", tokenizer.json read (ids only here)" : ""}.`;
+    summary.textContent = `${loaded.label}: ${c.numLayers} layers, d_model ${c.dModel}, channels ${c.dInner}, state ${c.dState}, vocabulary ${c.vocabSize}, ${formatNumber(loaded.weightsBytes / 1024 / 1024)} MB of weights${loaded.tokenizer ? ", with its tokenizer (type text below)" : ""}.`;
   };
 
   const overridesFor = (length: number): { overrides: ScanOverrides; active: boolean } => {
@@ -177,7 +190,8 @@ export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initi
     const { dInner, dState, vocabSize } = model.config;
     const L = ids.length;
     const kind = tensorInput.value;
-    const rowLabels = ids.map((id, t) => `${t}: ${id}`);
+    const tokenizer = root.loaded.tokenizer;
+    const rowLabels = ids.map((id, t) => `${t}: ${tokenizer ? JSON.stringify(tokenizer.decodeToken(id)) : id}`);
     const layerTensors = perturbed.layer!;
     if (kind === "A") {
       const A = stateMatrix(model.layers[layer].mixer).map((v, i) => v * overrides.A!.scale![i]);

@@ -4,6 +4,7 @@
  * then the engine's readers validate everything; every problem becomes one sentence. Nothing is
  * uploaded anywhere: files are read with File.arrayBuffer() in this tab.
  */
+import { bpeTokenizer, type BpeTokenizer } from "../../engine/bpe-tokenizer.js";
 import { loadMambaCheckpoint } from "../../engine/checkpoint.js";
 import { EngineError } from "../../engine/errors.js";
 import type { MambaModel } from "../../engine/types.js";
@@ -33,8 +34,8 @@ export interface LoadedCheckpoint {
   /** Where it came from, for the status line: the folder name or "dropped files". */
   label: string;
   model: MambaModel;
-  /** tokenizer.json parsed, when one came with the checkpoint. */
-  tokenizer?: unknown;
+  /** From tokenizer.json, when one came with the checkpoint. */
+  tokenizer?: BpeTokenizer;
   weightsBytes: number;
 }
 
@@ -81,13 +82,15 @@ export async function readCheckpoint(files: readonly PickedFile[], label: string
   }
   const weights = new Uint8Array(await chosen.weights.arrayBuffer());
   const model = loadMambaCheckpoint(configJson, weights, "model.safetensors");
-  let tokenizer: unknown;
+  let tokenizer: BpeTokenizer | undefined;
   if (chosen.tokenizer) {
+    let json: unknown;
     try {
-      tokenizer = JSON.parse(await chosen.tokenizer.text());
+      json = JSON.parse(await chosen.tokenizer.text());
     } catch {
       throw new EngineError("tokenizer.json is not valid JSON");
     }
+    tokenizer = bpeTokenizer(json);
   }
   return { label, model, tokenizer, weightsBytes: weights.length };
 }

@@ -72,8 +72,9 @@ export function tensorDiagram(data: TensorDiagramData, onSelect: (key: string) =
       const textWidth = boxWidth - miniWidth - 20;
       box.append("text").attr("class", "mb-op").attr("x", x + 8).attr("y", y + 17).text(fit(tensor.op, textWidth, 6.6));
       box.append("text").attr("class", "mb-name").attr("x", x + 8).attr("y", y + 35).text(fit(tensor.name, textWidth, 7.5));
-      box.append("text").attr("class", "mb-shape").attr("x", x + 8).attr("y", y + 52).text(fit(namedShape(tensor), textWidth, 6.4));
-      drawMini(box, tensor, x + boxWidth - miniWidth - 6, y + 6, miniWidth, BOX_HEIGHT - 12);
+      // The shape gets the box's whole width (it is the point of the diagram); the heatmap sits above it.
+      box.append("text").attr("class", "mb-shape").attr("x", x + 8).attr("y", y + 55).text(fit(namedShape(tensor), boxWidth - 16, 6.4));
+      drawMini(box, tensor, x + boxWidth - miniWidth - 6, y + 5, miniWidth, 36);
       if (row < perColumn - 1 && index < tensors.length - 1) {
         svg.append("path").attr("class", "kit-arrow").attr("d", `M${x - indent + 22},${y + BOX_HEIGHT}V${y + BOX_HEIGHT + GAP - 1}`);
       }

@@ -21,7 +21,7 @@ export interface AnswerTableData {
 }
 
 const ROW = 24;
-const FIRST = 118;
+const FIRST = 132;
 
 export function answerTable(data: AnswerTableData, options: { width?: number } = {}): Chart<AnswerTableData> {
   return responsiveChart("kit-answer-table", data, options.width ?? 560, draw);
@@ -36,7 +36,7 @@ function draw(node: SVGSVGElement, data: AnswerTableData, width: number): void {
   const svg = d3.select(node);
   const text = (x: number, y: number, content: string, className = "") =>
     svg.append("text").attr("class", className).attr("x", x).attr("y", y).attr("dominant-baseline", "central").text(content);
-  text(0, ROW / 2, "marker → must say", "kit-axis-title");
+  text(0, ROW / 2, "marker → wants", "kit-axis-title");
   data.columns.forEach((column, j) => text(FIRST + j * columnWidth, ROW / 2, column.title, "kit-axis-title"));
   for (let i = 0; i < markers; i++) {
     const y = ROW * (i + 1.5);

@@ -1,9 +1,11 @@
 /**
  * The perturbation experiments of the selectivity chapter, as the engine's ScanOverrides per layer:
- *   shrink-delta  Δ_t ← s·Δ_t at one data token  (the model should forget it)
- *   raise-delta   Δ_t ← v     at one noise token (the noise overwrites the memory)
- *   zero-b        B_t ← 0     at one token       (the token cannot enter the state)
- *   swap-c        C_i ↔ C_j   at two markers     (the read-outs are exchanged)
+ *   shrink-delta  Δ_t ← s·Δ_t from a data token on, `span` tokens (the model should forget it)
+ *   raise-delta   Δ_t ← v     at one noise token                (the noise overwrites the memory)
+ *   zero-b        B_t ← 0     from a token on, `span` tokens     (the token cannot enter the state)
+ *   swap-c        C_i ↔ C_j   at two markers                    (the read-outs are exchanged)
+ * A span longer than 1 matters because the block's causal convolution (width k) hands a token's
+ * features to the k − 1 positions after it, and the scan can write them from there too.
  * Overrides are shaped as in types.ts: Δ (length, channels), B and C (length, state).
  */
 import { check } from "../../engine/errors.js";
@@ -20,6 +22,8 @@ export interface Experiment {
   layers: readonly number[];
   /** The token position for shrink-delta, raise-delta and zero-b. */
   position: number;
+  /** shrink-delta and zero-b: how many tokens from `position` on are perturbed. */
+  span: number;
   /** shrink-delta: the factor s multiplying Δ (0 ≤ s ≤ 1). */
   shrink: number;
   /** raise-delta: the value v given to Δ on every channel. */
@@ -28,10 +32,10 @@ export interface Experiment {
   swap: readonly [number, number];
 }
 
-/** (rows, width) filled with `fill`, with row `row` set to `value`. */
-function oneRow(rows: number, width: number, row: number, fill: number, value: number): Float64Array {
+/** (rows, width) filled with `fill`, with rows [first, first + count) (clipped to `rows`) set to `value`. */
+function someRows(rows: number, width: number, first: number, count: number, fill: number, value: number): Float64Array {
   const values = new Float64Array(rows * width).fill(fill);
-  values.fill(value, row * width, (row + 1) * width);
+  values.fill(value, first * width, Math.min(rows, first + count) * width);
   return values;
 }
 
@@ -41,11 +45,11 @@ function positionOverrides(experiment: Experiment, config: MambaConfig, length: 
   const t = experiment.position;
   switch (experiment.kind) {
     case "shrink-delta":
-      return { delta: { scale: oneRow(length, dInner, t, 1, experiment.shrink) } };
+      return { delta: { scale: someRows(length, dInner, t, experiment.span, 1, experiment.shrink) } };
     case "raise-delta":
-      return { delta: { set: oneRow(length, dInner, t, Number.NaN, experiment.raiseTo) } };
+      return { delta: { set: someRows(length, dInner, t, 1, Number.NaN, experiment.raiseTo) } };
     case "zero-b":
-      return { B: { scale: oneRow(length, dState, t, 1, 0) } };
+      return { B: { scale: someRows(length, dState, t, experiment.span, 1, 0) } };
     default:
       return {};
   }
@@ -67,6 +71,7 @@ export function experimentOverrides(experiment: Experiment, config: MambaConfig,
   if (experiment.kind === "none") return [];
   const positions = experiment.kind === "swap-c" ? experiment.swap : [experiment.position];
   for (const t of positions) check(Number.isInteger(t) && t >= 0 && t < length, `perturbed position ${t} is outside the sequence 0..${length - 1}`);
+  check(Number.isInteger(experiment.span) && experiment.span >= 1, `the span must be a whole number of tokens ≥ 1, got ${experiment.span}`);
   const perturbed = (layer: number) => experiment.layers.includes(layer);
   if (experiment.kind === "swap-c") {
     return (layer, computed) => (perturbed(layer) ? { C: { set: swappedC(computed, length, config.dState, experiment.swap) } } : undefined);

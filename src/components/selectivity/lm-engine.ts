@@ -67,7 +67,7 @@ export async function createLmEngine(search: string): Promise<LmEngine> {
   }
   try {
     const gpu = await createGpuEngine({ backend: search });
-    showBackend(gpu);
+    if (typeof document !== "undefined") showBackend(gpu);
     return lmEngine(LABELS[gpu.backend] ?? gpu.backend, gpu.reason, (weights, input, batch, length, overrides) =>
       gpu.blockForward(weights, input, batch, length, { overrides }),
     );

@@ -51,7 +51,8 @@ function draw(node: SVGSVGElement, data: StripData, width: number, onCell?: (pos
     .attr("width", CELL)
     .attr("height", CELL)
     .attr("rx", 3)
-    .attr("fill", (t) => (data.kinds[t] === "data" ? PALETTE[data.values[t] % PALETTE.length] : null));
+    // A style, not an attribute: the stylesheet's fill for noise and markers would win over an attribute.
+    .style("fill", (t) => (data.kinds[t] === "data" ? PALETTE[data.values[t] % PALETTE.length] : null));
   cells
     .append("text")
     .attr("x", CELL / 2)

@@ -1,0 +1,102 @@
+/**
+ * /discretisation in real Chromium: every control redraws its figure; the plotted numbers agree with
+ * the float64 engine — ZOH's samples equal the exact solution, Euler turns unstable exactly past
+ * Δλ = 2, the stability map marks each rule's Ā, the error figure's export is the engine's sweep —
+ * and scaling Δ at one token changes the live block's states.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, test } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { exactAtSamples, heldSamples } from "../../src/engine/discretisation-error.ts";
+import { stability, type DiscretisationRule } from "../../src/engine/discretise.ts";
+import { signalValue } from "../../src/engine/signals.ts";
+import { errorSeries, HORIZON, modeFor, SWEEP_DELTAS } from "../../src/components/discretisation/figures.ts";
+import { describeProblems, launchChromium, openPage, serveStatic, type OpenedPage, type StaticServer } from "./harness.ts";
+import { nudgeAndExpectChange } from "./chapter-helpers.ts";
+
+let server: StaticServer;
+let browser: Browser;
+const opened: OpenedPage[] = [];
+
+before(async () => {
+  server = await serveStatic(process.env.DIST_ROOT);
+  browser = await (await import("playwright-core")).chromium.launch({ executablePath: "/usr/bin/chromium", args: (await import("./harness.ts")).CHROMIUM_ARGS, headless: true });
+});
+after(async () => {
+  for (const { context } of opened) await context.close();
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(query: string): Promise<Page> {
+  // The float64 engine runs the live block: fast and deterministic here; gpu.test.ts covers the GPU engine.
+  const page = await openPage(browser, server.origin, `/discretisation?backend=reference${query ? `&${query.slice(1)}` : ""}`);
+  opened.push(page);
+  await page.page.locator("#rule-verdicts li").first().waitFor({ timeout: 60_000 });
+  return page.page;
+}
+
+/** The verdict line of `rule`: its stability flag, Ā, final sample and the exact value there. */
+async function verdict(page: Page, rule: DiscretisationRule) {
+  const item = page.locator(`#rule-verdicts li[data-rule="${rule}"]`);
+  const read = async (name: string) => (await item.getAttribute(`data-${name}`)) ?? "";
+  return { stable: await read("stable"), aBar: Number(await read("abar")), final: Number(await read("final")), exact: Number(await read("exact")) };
+}
+
+test("Euler's verdict flips exactly past Δλ = 2, ZOH's samples equal the exact solution, the map marks each Ā", async () => {
+  const below = await open("?lambda=1&delta=1.99&input=square");
+  assert.equal((await verdict(below, "euler")).stable, "true");
+  const page = await open("?lambda=5&delta=0.5&input=step");
+  const euler = await verdict(page, "euler");
+  const zoh = await verdict(page, "zoh");
+  assert.equal(euler.stable, "false");
+  assert.equal(zoh.stable, "true");
+  assert.equal(euler.aBar, stability("euler", -5, 0.5).aBar);
+  assert.equal(zoh.aBar, Math.exp(-2.5));
+  // The exact solution at the last sample, computed here by the engine; ZOH lands on it, Euler far off.
+  const inputs = heldSamples((t) => signalValue("step", t), 0.5, HORIZON);
+  const exact = exactAtSamples(modeFor(5), 0.5, inputs);
+  const exactLast = exact[exact.length - 1];
+  assert.ok(Math.abs(zoh.exact - exactLast) < 1e-12);
+  assert.ok(Math.abs(zoh.final - exactLast) < 1e-12, `ZOH ${zoh.final} vs exact ${exactLast}`);
+  assert.ok(Math.abs(euler.final) > 1e3, `Euler should have blown up, got ${euler.final}`);
+  // Every sampled point of every rule is drawn until Euler leaves the plot.
+  const dots = await page.locator("#discretisation-overlay .kit-point").count();
+  assert.ok(dots >= 3 * (inputs.length + 1), `only ${dots} sample dots`);
+  const markers = await page.locator("#stability-map .kit-marker[data-abar]").evaluateAll((m) => m.map((e) => Number(e.getAttribute("data-abar"))));
+  assert.deepEqual(markers, (["euler", "bilinear", "zoh"] as const).map((rule) => stability(rule, -5, 0.5).aBar));
+});
+
+test("every slider and the input select redraw their figures; the error export is the engine's sweep", async () => {
+  const page = await open("");
+  await nudgeAndExpectChange(page, "Decay rate λ = −a (1/s)", "discretisation-overlay");
+  for (const id of ["discretisation-overlay", "error-vs-delta", "stability-map", "zoh-euler-ratio"]) await nudgeAndExpectChange(page, "Step Δ (s)", id);
+  const before = await page.locator("#error-vs-delta svg").innerHTML();
+  await page.getByLabel("Input x (held during each step)").selectOption("sine");
+  await page.waitForFunction((old) => document.querySelector("#error-vs-delta svg")?.innerHTML !== old, before);
+
+  // Export the error figure's data: the CSV rows are the engine's errors for the page's λ and input.
+  await page.locator("#error-vs-delta .kit-export summary").click();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator('#error-vs-delta [data-export="csv"]').click()]);
+  assert.match(download.suggestedFilename(), /^error-vs-delta_lambda-1\.1_input-sine\.csv$/);
+  const rows = readFileSync((await download.path())!, "utf8").trim().split("\n").slice(1).map((line) => line.split(",").map(Number));
+  const { errors } = errorSeries(1.1, "sine", 0.51);
+  assert.equal(rows.length, SWEEP_DELTAS.length);
+  rows.forEach((row, i) => {
+    assert.ok(Math.abs(row[0] - SWEEP_DELTAS[i]) <= 1e-12 * SWEEP_DELTAS[i]);
+    assert.ok(row[1] === errors.euler[i] || Math.abs(row[1] - errors.euler[i]) <= 1e-9 * errors.euler[i], `Euler error at Δ = ${row[0]}`);
+    assert.ok(row[3] < 1e-13, `ZOH error ${row[3]} at Δ = ${row[0]}`);
+  });
+  const caption = (await page.locator("#error-vs-delta figcaption").textContent()) ?? "";
+  assert.match(caption, /Euler 1\.0\d?, bilinear 2\.0\d?, Mamba 1\.0\d?/);
+});
+
+test("scaling Δ at one token changes the live block's states, and every linger slider redraws", async () => {
+  const page = await open("");
+  await page.locator("#linger-time svg .kit-series").first().waitFor({ timeout: 60_000 });
+  for (const label of ["Token whose Δ is scaled", "log₁₀ of the Δ scale (−2 = ×0.01, 0 = unchanged, 2 = ×100)", "Channel shown"]) {
+    await nudgeAndExpectChange(page, label, "linger-time", 60_000);
+  }
+  for (const { problems } of opened) assert.equal(describeProblems(problems), "");
+});
