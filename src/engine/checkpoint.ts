@@ -25,6 +25,11 @@ export function loadMambaCheckpoint(configJson: unknown, weights: Uint8Array, we
     return present ? take(name, shape) : undefined;
   };
   const { vocabSize, dModel, dInner, dState, dtRank, convWidth, numLayers, useBias, useConvBias } = config;
+  // Checked before the layers are built, so a forged num_hidden_layers allocates nothing.
+  check(
+    file.tensors.has(`backbone.layers.${numLayers - 1}.norm.weight`),
+    `${weightsLabel}: config.json has num_hidden_layers = ${numLayers} but the file has no backbone.layers.${numLayers - 1}`,
+  );
   const embeddingName = EMBEDDING_NAMES.find((name) => file.tensors.has(name));
   check(embeddingName !== undefined, `${weightsLabel}: missing tensor backbone.embeddings.weight (or backbone.embedding.weight)`);
   const layers = Array.from({ length: numLayers }, (_, i) => {
@@ -63,7 +68,11 @@ function tensor(file: SafetensorsFile, label: string, name: string, shape: numbe
     entry.shape.length === shape.length && entry.shape.every((s, i) => s === shape[i]),
     `${label}: tensor ${name} has shape [${entry.shape.join(", ")}], expected [${shape.join(", ")}] from config.json`,
   );
-  return entry.decode();
+  const values = entry.decode();
+  // A NaN or infinite weight (a corrupted file) would turn every output into NaN; refuse it here.
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  check(bad < 0, `${label}: tensor ${name} has a value that is not finite (${values[bad]}) at index ${bad}; the file is corrupted`);
+  return values;
 }
 
 /** The config.json object and model.safetensors bytes of a model, weights stored as `dtype`. */

@@ -54,20 +54,25 @@ export function readSafetensors(bytes: Uint8Array, label = "safetensors"): Safet
   return { tensors, metadata };
 }
 
+/** A header value as a message shows it; a missing field reads "missing", not "undefined". */
+function shown(value: unknown): string {
+  return value === undefined ? "missing" : JSON.stringify(value);
+}
+
 function readEntry(name: string, info: unknown, data: Uint8Array, label: string): SafetensorsEntry {
   check(isObject(info), `${label}: tensor ${name} has no {dtype, shape, data_offsets} entry`);
   const { dtype, shape, data_offsets: offsets } = info;
   check(
     typeof dtype === "string" && dtype in BYTES_PER_ELEMENT,
-    `${label}: tensor ${name} has unknown dtype ${JSON.stringify(dtype)} (supported: F32, F16, BF16, F64)`,
+    `${label}: tensor ${name} has unknown dtype ${shown(dtype)} (supported: F32, F16, BF16, F64)`,
   );
   check(
     Array.isArray(shape) && shape.every((s) => Number.isInteger(s) && s >= 0),
-    `${label}: tensor ${name} has a malformed shape ${JSON.stringify(shape)}`,
+    `${label}: tensor ${name} has a malformed shape ${shown(shape)}`,
   );
   check(
     Array.isArray(offsets) && offsets.length === 2 && offsets.every((o) => Number.isInteger(o) && o >= 0) && offsets[0] <= offsets[1],
-    `${label}: tensor ${name} has malformed data_offsets ${JSON.stringify(offsets)}`,
+    `${label}: tensor ${name} has malformed data_offsets ${shown(offsets)}`,
   );
   const [begin, end] = offsets as [number, number];
   check(

@@ -95,3 +95,15 @@ test("Euler blows up past Δλ = 2 while ZOH stays bounded", () => {
   assert.ok(above > 100 * below, `above threshold the error grows: ${above}`);
   assert.ok(discretisationError("zoh", mode, 2.05 / lambda, stepInput(2.05 / lambda)) < 1e-12);
 });
+
+test("overlay figure data: ZOH's samples are the exact curve's values at t_k; a diverging run is pinned once, then cut", async () => {
+  const { overlay, pinToRange } = await import("../../src/components/discretisation/figures.js");
+  const shown = overlay(5, 0.5, "step");
+  const exactAtSampleTimes = exactAtSamples({ a: [-5], b: [5], c: [1] }, 0.5, heldSamples(() => 1, 0.5, 12));
+  shown.samples.zoh.forEach((h, k) => assert.ok(Math.abs(h - exactAtSampleTimes[k]) < 1e-12));
+  const euler = shown.series.find((s) => s.name === "Euler")!;
+  const drawn = Array.from(euler.y).filter(Number.isFinite);
+  assert.ok(drawn.length < euler.y.length, "Euler (Δλ = 2.5) must leave the plot");
+  assert.equal(Math.abs(drawn[drawn.length - 1]), shown.yDomain[1]);
+  assert.deepEqual(Array.from(pinToRange([0, 1, 5, -9, 1], -2, 2)), [0, 1, 2, NaN, NaN]);
+});

@@ -95,9 +95,10 @@ export function teachingMenuItems(frame: HTMLElement, say: (message: string) => 
   output.hidden = true;
   output.setAttribute("aria-label", "Text to copy");
   const copied = (what: string) => (ok: boolean) => say(ok ? `${what} copied.` : `Copy the selected ${what.toLowerCase()} above.`);
-  const caption = frame.querySelector(".kit-caption")?.textContent?.trim() ?? frame.id;
+  // Read at click time: the caption (and its number) is added to the frame after the menu is built.
+  const caption = () => (frame.querySelector(".kit-caption")?.textContent?.trim() || frame.id).slice(0, 200);
   const items = [
-    button("Copy embed code", () => void showText(output, embedCode(embedUrl(frame.id), caption.slice(0, 200), embedHeight(frame))).then(copied("Embed code"))),
+    button("Copy embed code", () => void showText(output, embedCode(embedUrl(frame.id), caption(), embedHeight(frame))).then(copied("Embed code"))),
     button("Cite this figure", () => void showText(output, citation(frame)).then(copied("BibTeX"))),
     button("Add to lesson", () => {
       const step = stepFromUrl(new URL(liveUrl(frame.id)));
