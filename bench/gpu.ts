@@ -16,7 +16,7 @@ import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { scanWebGPU, WEBGPU_CHUNK } from "../src/engine/gpu/scan-webgpu.js";
 import type { ScanLayoutName } from "../src/engine/gpu/layout.js";
 import { packedOffsets } from "../src/engine/gpu/layout.js";
-import { naiveSelectiveScan } from "./naive-scan.js";
+import { naiveSelectiveScan } from "../src/engine/gpu/naive-scan.js";
 import { ALL_SHAPES, benchInputs, checkAgainstReference, median, parseShapes, shapeLabel, type BenchRow, type BenchShape } from "./shapes.js";
 
 const args = process.argv.slice(2);

@@ -8,7 +8,7 @@ import { createGpuEngine } from "../src/engine/gpu/engine.js";
 import { fusedScan } from "../src/engine/gpu/fused-scan.js";
 import { packedOffsets } from "../src/engine/gpu/layout.js";
 import { scanFloat32 } from "../src/engine/gpu/scan-cpu.js";
-import { naiveSelectiveScan } from "./naive-scan.js";
+import { naiveSelectiveScan } from "../src/engine/gpu/naive-scan.js";
 import { benchInputs, checkAgainstReference, median, type BenchRow, type BenchShape } from "./shapes.js";
 
 const ready = createGpuEngine({ backend: location.search }).then((engine) => ({ backend: engine.backend, reason: engine.reason }));

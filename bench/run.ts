@@ -11,12 +11,11 @@
  * large ones on a real GPU. The naive loop is skipped above 2^23 state updates (it materialises ΔA and
  * ΔB·u, batch·length·channels·state floats each).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, CHROMIUM_PATH, serveStatic } from "../test/browser/harness.js";
+import { launchChromium, serveStatic } from "../test/browser/harness.js";
 import type { BackendName } from "../src/engine/gpu/backend.js";
 import { ALL_SHAPES, parseShapes, shapeLabel, type BenchRow, type BenchShape } from "./shapes.js";
 
@@ -31,12 +30,11 @@ const NAIVE_LIMIT = 1 << 23;
 const log = (text: string) => (asJson ? process.stderr : process.stdout).write(`${text}\n`);
 
 async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium is missing at ${CHROMIUM_PATH}: sudo apt-get update && sudo apt-get install -y chromium`);
   const folder = mkdtempSync(join(tmpdir(), "mamba-bench-"));
   await build({ entryPoints: [resolve(import.meta.dirname, "page.ts")], bundle: true, format: "esm", outfile: join(folder, "bench.js"), logLevel: "warning" });
   writeFileSync(join(folder, "index.html"), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>bench</title><script type="module" src="./bench.js"></script>`);
   const server = await serveStatic(folder);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  const browser = await launchChromium();
   const rows: BenchRow[] = [];
   try {
     for (const [index, backend] of backends.entries()) {

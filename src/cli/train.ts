@@ -154,6 +154,6 @@ function main(): void {
 try {
   main();
 } catch (error) {
-  console.error(`train: ${(error as Error).message}`);
+  console.error(`train: ${(error as Error).message.replace(/\s*\n\s*/g, " ")}`);
   process.exitCode = 1;
 }

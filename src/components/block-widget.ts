@@ -130,6 +130,11 @@ export function blockWidget(options: BlockWidgetOptions = {}): BlockWidget {
       engine = ready;
       starting = false;
       original = undefined;
+      // After a lost GPU the engine runs elsewhere: recompute everything there.
+      ready.onChange?.(() => {
+        original = undefined;
+        schedule();
+      });
       schedule();
     });
   }
@@ -183,7 +188,7 @@ export function blockWidget(options: BlockWidgetOptions = {}): BlockWidget {
         ? `B set to 0 at token${zeroed.length > 1 ? "s" : ""} ${zeroed.map((t) => `${t} “${tokens[t]}”`).join(", ")} (click a row of B to toggle).`
         : "Click a row of the B heatmap to set B to 0 at that token.";
       const ms = performance.now() - requestedAt;
-      status.textContent = `Engine: ${engine.label}${starting ? " (the GPU engine is still starting)" : ""} · ${length} tokens × ${channels} channels × 16 states · updated in ${formatNumber(ms, 2)} ms${dropped ? ` · ${dropped} tokens past ${MAX_TOKENS} ignored` : ""}`;
+      status.textContent = `Engine: ${engine.label}${starting ? " (the GPU engine is still starting)" : ""} · ${length} tokens × ${channels} channels × 16 states · updated in ${formatNumber(ms, 2)} ms${dropped ? ` · ${dropped} tokens past ${MAX_TOKENS} ignored` : ""}${engine.lossNote ? ` · ${engine.lossNote}` : ""}`;
       status.title = engine.reason;
       root.rendered++;
       root.dispatchEvent(new CustomEvent("kit-widget-render", { detail: { ms } }));

@@ -36,6 +36,11 @@ function makeControl<S extends ParamSpec>(
   render: (value: ParamValue<S>) => void,
 ): Control<ParamValue<S>> {
   const initial = name ? registerParam(name, spec) : { value: spec.value as ParamValue<S> };
+  if (name) {
+    // Lets tests (and tools such as the figure exporter) find every URL parameter a page accepts.
+    root.dataset.param = name;
+    root.dataset.paramSpec = JSON.stringify(spec);
+  }
   let current = initial.value;
   const control = root as Control<ParamValue<S>>;
   Object.defineProperty(control, "value", {

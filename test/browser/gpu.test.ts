@@ -6,13 +6,13 @@
  * The engine is bundled with esbuild into a temporary folder with a one-line page (test/browser/gpu-page.ts).
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { build } from "esbuild";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { CHROMIUM_ARGS, CHROMIUM_PATH, describeProblems, openPage, serveStatic, type OpenedPage, type StaticServer } from "./harness.js";
+import type { Browser, Page } from "playwright-core";
+import { CHROMIUM_ARGS, describeProblems, launchChromium, openPage, serveStatic, type OpenedPage, type StaticServer } from "./harness.js";
 import type { RandomScanSpec, ScanErrors } from "./gpu-page.js";
 
 const TOLERANCE = 1e-4;
@@ -37,13 +37,6 @@ let folder: string;
 let server: StaticServer;
 let browser: Browser;
 
-/** Like the harness's launchChromium, without its need for a built site (these tests bring their own page). */
-function launch(args: readonly string[] = CHROMIUM_ARGS): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM_PATH}. Install it with: sudo apt-get update && sudo apt-get install -y chromium`);
-  }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...args], headless: true });
-}
 
 before(async () => {
   folder = mkdtempSync(join(tmpdir(), "gpu-engine-test-"));
@@ -60,7 +53,7 @@ before(async () => {
 <body><span id="backend-badge" hidden></span><script type="module" src="./gpu-page.js"></script></body></html>`,
   );
   server = await serveStatic(folder);
-  browser = await launch();
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -166,7 +159,7 @@ describe("backend choice", () => {
       [withoutWebGPU, "webgl", /WebGPU \((this browser has no WebGPU|no WebGPU adapter)\)/],
       [withoutAnyGpu, "cpu", /WebGL2 \(no WebGL2 context\)/],
     ] as const) {
-      const limited = await launch(args);
+      const limited = await launchChromium(args);
       try {
         const opened = await openEngine(limited, "?backend=webgpu");
         assert.equal(opened.backend, expected, opened.reason);

@@ -47,8 +47,12 @@ export function requireChromium(): void {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium is missing at ${CHROMIUM_PATH}. Install it with: sudo apt-get update && sudo apt-get install -y chromium`);
   }
+}
+
+/** Fails with the command to run when the site has not been built. */
+export function requireBuiltSite(): void {
   if (!existsSync(join(DIST, "index.html"))) {
-    throw new Error("dist/ has no built site. Build it with: npm run build");
+    throw new Error(`${DIST} has no built site. Build it with: npm run build`);
   }
 }
 
@@ -68,8 +72,9 @@ function fileForPath(root: string, urlPath: string): string | undefined {
   return undefined;
 }
 
-/** Serves `root` (default dist/) on an ephemeral port of 127.0.0.1. */
+/** Serves `root` (default: the built site) on an ephemeral port of 127.0.0.1. */
 export async function serveStatic(root = DIST): Promise<StaticServer> {
+  if (root === DIST) requireBuiltSite();
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     const file = fileForPath(root, url.pathname);
@@ -89,9 +94,10 @@ export async function serveStatic(root = DIST): Promise<StaticServer> {
   };
 }
 
-export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+/** Debian's Chromium, headless, with `args` (by default the software-GPU flags above). */
+export async function launchChromium(args: readonly string[] = CHROMIUM_ARGS): Promise<Browser> {
   requireChromium();
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...args], headless: true });
 }
 
 /** Everything a clean page load must not produce. */

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { extname, join, relative } from "node:path";
 import { test } from "node:test";
-import { DIST, requireChromium } from "./harness.ts";
+import { DIST, requireBuiltSite } from "./harness.ts";
 import { externalReferences } from "../../scripts/external-references.ts";
 
 function* filesUnder(folder: string): Generator<string> {
@@ -15,7 +15,7 @@ function* filesUnder(folder: string): Generator<string> {
 }
 
 test("dist/ has no src, href, import or url() pointing at another origin", () => {
-  requireChromium(); // also checks that dist/ was built
+  requireBuiltSite();
   const found: string[] = [];
   let scanned = 0;
   for (const file of filesUnder(DIST)) {

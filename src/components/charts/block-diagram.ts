@@ -36,11 +36,11 @@ interface Step {
   sym?: string;
 }
 
-/** The block's main path top to bottom; the gate branch z is drawn beside it. */
+/** The block's main path top to bottom; the gate branch z is drawn as a line beside it. */
 function steps(shapes: BlockShapes): Step[] {
   return [
     { op: "input u", tensor: "u", dims: ["batch", "length", "d_model"] },
-    { op: "in_proj → x", tensor: "x", dims: ["batch", "length", "channels"] },
+    { op: "in_proj → x, z", tensor: "x, z", dims: ["batch", "length", "channels"] },
     { op: `causal conv1d (width ${shapes.convWidth}), SiLU`, tensor: "x", dims: ["batch", "length", "channels"] },
     { op: "x_proj, dt_proj, softplus → Δ", tensor: "Δ", dims: ["batch", "length", "channels"], sym: "delta" },
     { op: "x_proj → B, C", tensor: "B, C", dims: ["batch", "length", "state"], sym: "b" },
@@ -50,7 +50,7 @@ function steps(shapes: BlockShapes): Step[] {
   ];
 }
 
-/** Boxes for the operations, arrows between them, each arrow labelled with the tensor and its shape. */
+/** Boxes for the operations, arrows between them (left), each labelled with the tensor and its shape. */
 export function blockDiagram(shapes: BlockShapes, options: { width?: number } = {}): Chart<BlockShapes> {
   return responsiveChart("kit-block-diagram", shapes, options.width ?? 520, (node, current, width) => {
     const list = steps(current);
@@ -59,7 +59,7 @@ export function blockDiagram(shapes: BlockShapes, options: { width?: number } = 
     const height = top + list.length * rowHeight + 4;
     sizeSvg(node, width, height);
     const svg = d3.select(node);
-    const branchWidth = Math.max(70, width * 0.2);
+    const branchWidth = 24;
     const mainWidth = width - branchWidth - 24;
     const center = mainWidth / 2 + 4;
     list.forEach((step, index) => {
@@ -71,9 +71,9 @@ export function blockDiagram(shapes: BlockShapes, options: { width?: number } = 
       svg
         .append("text")
         .attr("class", "kit-shape")
-        .attr("x", center)
+        .attr("x", 28)
         .attr("y", y + 37)
-        .attr("text-anchor", "middle")
+        .attr("text-anchor", "start")
         .text(`${step.tensor} ${shapeLabel(current, step.dims)}`);
       if (index < list.length - 1) svg.append("path").attr("class", "kit-arrow").attr("d", `M20,${y + 26}V${y + rowHeight - 2}`);
     });
@@ -82,17 +82,6 @@ export function blockDiagram(shapes: BlockShapes, options: { width?: number } = 
     const zTop = top + rowHeight + 12;
     const zBottom = top + (list.length - 1) * rowHeight + 12;
     svg.append("path").attr("class", "kit-arrow").attr("d", `M${mainWidth + 4},${zTop}H${branchX}V${zBottom}H${mainWidth + 4}`);
-    svg
-      .append("text")
-      .attr("class", "kit-shape")
-      .attr("x", branchX)
-      .attr("y", (zTop + zBottom) / 2)
-      .attr("text-anchor", "middle")
-      .selectAll("tspan")
-      .data(["z", "(batch, length,", "channels)", `${current.batch}×${current.length}×${current.channels}`])
-      .join("tspan")
-      .attr("x", branchX)
-      .attr("dy", (_line, i) => (i === 0 ? 0 : 14))
-      .text((line) => line);
+    svg.append("text").attr("class", "kit-shape").attr("x", branchX + 4).attr("y", (zTop + zBottom) / 2).text("z");
   });
 }

@@ -73,11 +73,13 @@ export function drawComplexPlane(
       .attr("stroke-dasharray", "4 3").attr("cx", x(0)).attr("cy", y(0)).attr("r", x(1) - x(0));
   }
   const axes = { width: box.left + box.size + MARGIN.right, height: box.top + box.size + MARGIN.bottom, margin: { ...MARGIN, left: box.left, top: box.top } };
-  drawAxes(svg, x, y, axes, labels);
+  // drawAxes puts the y title at the SVG's left edge; this plane may sit beside another panel, so its title is placed here.
+  drawAxes(svg, x, y, axes, { x: labels.x });
+  svg.append("text").attr("class", "kit-axis-title").attr("x", box.left - 28).attr("y", box.top - 10).attr("text-anchor", "start").text(labels.y);
   if (imLow < 0 && imHigh > 0) plane.append("line").attr("class", "kit-zero").attr("x1", box.left).attr("x2", box.left + box.size).attr("y1", y(0)).attr("y2", y(0));
   if (reLow < 0 && reHigh > 0) plane.append("line").attr("class", "kit-zero").attr("x1", x(0)).attr("x2", x(0)).attr("y1", box.top).attr("y2", box.top + box.size);
   if (data.regionLabel) {
-    svg.append("text").attr("class", "kit-region-label").attr("x", box.left + 6).attr("y", box.top + 14).attr("style", "fill: #59a14f; font-weight: 600").text(data.regionLabel);
+    svg.append("text").attr("class", "kit-region-label").attr("x", box.left + 6).attr("y", box.top + box.size - 8).attr("style", "fill: #59a14f; font-weight: 600").text(data.regionLabel);
   }
   (data.curves ?? []).forEach((curve, index) => {
     plane.append("path").attr("class", "kit-series").attr("fill", "none").attr("stroke", seriesColor(index, curve.color)).attr("stroke-opacity", 0.6)

@@ -39,7 +39,7 @@ export interface HeatmapOptions {
   sym?: string;
 }
 
-const MARGIN = { top: 22, right: 8, bottom: 44, left: 64 };
+const MARGIN = { top: 34, right: 8, bottom: 44, left: 64 };
 const MIN_CELL = 9;
 const MAX_CELL = 30;
 

@@ -63,10 +63,17 @@ export function overlay(lambda: number, delta: number, signal: SignalName): Over
   // The vertical range holds the exact curve and every stable rule; an unstable run leaves it.
   const bounded = DISCRETISATION_RULES.filter((rule) => stability(rule, -lambda, delta).stable).flatMap((rule) => Array.from(samples[rule], Math.abs));
   const limit = 1.15 * Math.max(0.5, ...Array.from(exact, Math.abs), ...bounded);
-  const series: Series[] = [{ name: "exact h(t)", x: [0, ...path.times], y: exact, color: EXACT_COLOR, sym: "exact" }];
-  for (const rule of DISCRETISATION_RULES) {
-    series.push({ name: RULE_LABELS[rule], x: times, y: pinToRange([0, ...samples[rule]], -limit, limit), color: RULE_COLORS[rule], points: true, sym: `rule-${rule}` });
-  }
+  const series: Series[] = DISCRETISATION_RULES.map((rule) => ({
+    name: RULE_LABELS[rule],
+    x: times,
+    y: pinToRange([0, ...samples[rule]], -limit, limit),
+    color: RULE_COLORS[rule],
+    points: true,
+    dashed: true,
+    sym: `rule-${rule}`,
+  }));
+  // Drawn last, so the exact curve stays visible on top of the samples that land on it.
+  series.push({ name: "exact h(t)", x: [0, ...path.times], y: exact, color: EXACT_COLOR, sym: "exact" });
   return { series, yDomain: [-limit, limit], samples, times, exact };
 }
 

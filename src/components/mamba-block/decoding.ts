@@ -32,6 +32,13 @@ export function decodeAndCheck(model: MambaModel, ids: readonly number[]): Decod
   return { run, stepVsFull: maxAbs(run.logits, lmForward(model, [ids]).logits) };
 }
 
+/** max |a − b| / max(1, max |b|): the golden README's relative error, for float32 results against float64. */
+export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let scale = 1;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  return maxAbs(a, b) / scale;
+}
+
 export function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));

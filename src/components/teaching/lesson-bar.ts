@@ -3,7 +3,7 @@
  * bar says which step this is, shows the teacher's note and goes to the previous or next step (each
  * step is a page with its own URL state, so a step change is a page load that restores the controls).
  */
-import { button, element, siteRoot } from "./focus.js";
+import { button, element, figureGroups, siteRoot } from "./focus.js";
 import { decodeLesson, stepHref, stepIndex } from "./lesson-format.js";
 
 export function startLessonBar(encoded: string, rawStep: string | null): void {
@@ -57,7 +57,9 @@ function highlightFigure(id: string): void {
     const figure = document.getElementById(id);
     if (!figure) return false;
     figure.classList.add("teach-lesson-figure");
-    figure.scrollIntoView({ block: "start" });
+    // Scroll to the controls that drive the figure, so students see both.
+    const controls = figureGroups().find((group) => group.figure === figure)?.controls ?? [];
+    (controls[0] ?? figure).scrollIntoView({ block: "start" });
     return true;
   };
   if (found()) return;

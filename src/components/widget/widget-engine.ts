@@ -9,6 +9,7 @@ import { mambaBlockForward, stateMatrix } from "../../engine/block.js";
 import { createGpuEngine } from "../../engine/gpu/engine.js";
 import { applyPerturbation } from "../../engine/overrides.js";
 import type { MambaBlockWeights, Numbers, ScanOverrides } from "../../engine/types.js";
+import { showBackend } from "../backend-badge.js";
 
 /** One block run on a sequence (batch 1), shapes token-major. */
 export interface WidgetRun {
@@ -28,6 +29,10 @@ export interface WidgetEngine {
   /** Short name for the status line: "WebGPU", "WebGL2", "CPU (tfjs)", "float64 reference". */
   readonly label: string;
   readonly reason: string;
+  /** After a lost GPU: what happened and what runs now, one line (the widget shows it in its status). */
+  readonly lossNote?: string;
+  /** Calls `listener` when the engine moved to another backend (after a lost GPU); figures should be redrawn. */
+  onChange?(listener: () => void): void;
   run(weights: MambaBlockWeights, input: Float64Array, length: number, overrides: ScanOverrides): Promise<WidgetRun>;
 }
 
@@ -57,9 +62,18 @@ export function widgetEngine(search: string): Promise<WidgetEngine> {
     if (new URLSearchParams(search).get("backend") === "reference") return referenceEngine();
     try {
       const gpu = await createGpuEngine({ backend: search });
+      showBackend(gpu);
       return {
-        label: LABELS[gpu.backend] ?? gpu.backend,
-        reason: gpu.reason,
+        get label() {
+          return LABELS[gpu.backend] ?? gpu.backend;
+        },
+        get reason() {
+          return gpu.reason;
+        },
+        get lossNote() {
+          return gpu.lossNote;
+        },
+        onChange: (listener) => void gpu.onBackendChange(listener),
         async run(weights, input, length, overrides) {
           const result = await gpu.blockForward(weights, input, 1, length, { overrides });
           const { dInner, dState } = weights.dims;

@@ -43,11 +43,13 @@ export interface BackendChoice {
 }
 
 /**
- * Activates the first backend from `requested` (or WebGPU) down the preference list whose fused scan
- * passes the probe. The CPU is the last resort and is always accepted.
+ * Activates the first of `candidates` (by default from `requested`, or WebGPU, down the preference
+ * list) whose fused scan passes the probe. The CPU is the last resort and is always accepted.
  */
-export async function chooseBackend(requested?: BackendName): Promise<BackendChoice> {
-  const candidates = BACKENDS.slice(requested ? BACKENDS.indexOf(requested) : 0);
+export async function chooseBackend(
+  requested?: BackendName,
+  candidates: readonly BackendName[] = BACKENDS.slice(requested ? BACKENDS.indexOf(requested) : 0),
+): Promise<BackendChoice> {
   const rejected: string[] = [];
   for (const name of candidates) {
     const problem = await tryBackend(name);

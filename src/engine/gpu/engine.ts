@@ -8,7 +8,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { check } from "../errors.js";
 import { checkScanInputs } from "../selective-scan.js";
 import type { MambaBlockWeights, Numbers, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../types.js";
-import { chooseBackend, requestedBackend, type BackendName } from "./backend.js";
+import { BACKEND_LABELS, chooseBackend, requestedBackend, type BackendName } from "./backend.js";
+import { recoverFromLoss, watchGpu, type GpuWatch } from "./device-loss.js";
 import { blockForwardTensors, disposeBlock, uploadBlock, type BlockTensors, type GpuBlockOptions } from "./block-forward.js";
 import { fusedScan, unpackScanArrays } from "./fused-scan.js";
 import { packedOffsets, sizesOf } from "./layout.js";
@@ -30,9 +31,14 @@ export interface GpuBlockResult {
 }
 
 export interface GpuEngine {
+  /** The backend in use; it changes only if the GPU is lost (device-loss.ts). */
   readonly backend: BackendName;
   /** Why this backend, in words (shown in the header badge's tooltip). */
   readonly reason: string;
+  /** After a lost GPU, one line for readers ("WebGL2 context lost: the live block now runs on CPU"). */
+  readonly lossNote: string | undefined;
+  /** Calls `listener` each time the engine moves to another backend instance after a loss; returns an unsubscribe. */
+  onBackendChange(listener: (engine: GpuEngine) => void): () => void;
   /** The selective scan of `inputs` (golden layout), with optional overrides (shapes of types.ts ScanOverrides). */
   scan(inputs: SelectiveScanInputs, overrides?: ScanOverrides): Promise<SelectiveScanOutputs>;
   /** One block on `input` (batch, length, dModel), like the reference mambaBlockForward. */
@@ -41,10 +47,17 @@ export interface GpuEngine {
   dispose(): void;
 }
 
-/** Chooses and checks a backend, then returns the engine bound to it. */
+/**
+ * Chooses and checks a backend, then returns the engine bound to it. If the GPU is lost, the engine
+ * recovers (device-loss.ts), drops its uploads, tells its listeners, and a call in flight runs again.
+ */
 export async function createGpuEngine(options: GpuEngineOptions = {}): Promise<GpuEngine> {
   const requested = options.backend === undefined ? undefined : parseBackendOption(options.backend);
-  const { backend, reason } = await chooseBackend(requested);
+  let choice = await chooseBackend(requested);
+  let watch = watchGpu(choice.backend);
+  let lossNote: string | undefined;
+  let recovering: Promise<void> | undefined;
+  const listeners = new Set<(engine: GpuEngine) => void>();
   const uploaded = new Map<MambaBlockWeights, BlockTensors>();
   const blockFor = (weights: MambaBlockWeights) => {
     let block = uploaded.get(weights);
@@ -54,37 +67,118 @@ export async function createGpuEngine(options: GpuEngineOptions = {}): Promise<G
     }
     return block;
   };
-  return {
-    backend,
-    reason,
-    scan: (inputs, overrides) => scanOnGpu(inputs, overrides),
-    async blockForward(weights, input, batch, length, blockOptions) {
-      const { dModel } = weights.dims;
-      check(input.length === batch * length * dModel, `block input has ${input.length} values, expected ${batch * length * dModel} (batch × length × dModel)`);
-      const block = blockFor(weights);
-      const names = ["output", "yGated", "finalState", "delta", "B", "C"] as const;
-      const sizes: number[] = [];
-      const packed = tf.tidy(() => {
-        const result = blockForwardTensors(block, tf.tensor3d(Float32Array.from(input), [batch, length, dModel]), blockOptions);
-        names.forEach((name) => sizes.push(result[name].size));
-        return tf.concat(names.map((name) => tf.reshape(result[name], [-1])));
-      });
-      const values = (await packed.data()) as Float32Array;
-      packed.dispose();
-      let offset = 0;
-      const out = {} as GpuBlockResult;
-      names.forEach((name, i) => {
-        out[name] = values.slice(offset, offset + sizes[i]);
-        offset += sizes[i];
-      });
-      return out;
-    },
-    dispose() {
-      uploaded.forEach(disposeBlock);
-      uploaded.clear();
-    },
+  const dropUploads = () => {
+    uploaded.forEach((block) => {
+      try {
+        disposeBlock(block);
+      } catch {
+        // Tensors of a lost context cannot always be freed on it; tfjs forgets them all the same.
+      }
+    });
+    uploaded.clear();
   };
+
+  /** Moves to the backend recoverFromLoss picks (once per lost watch), then tells the listeners. */
+  const recover = (lost: GpuWatch, what: string): Promise<void> => {
+    if (lost !== watch) return recovering ?? Promise.resolve();
+    recovering ??= (async () => {
+      dropUploads();
+      choice = await recoverFromLoss(lost, what);
+      watch = watchGpu(choice.backend);
+      follow(watch);
+      lossNote = `${what}: the live block now runs on ${BACKEND_LABELS[choice.backend]}`;
+      listeners.forEach((listener) => listener(engine));
+    })().finally(() => (recovering = undefined));
+    return recovering;
+  };
+  const follow = (current: GpuWatch) => void current.loss.then((what) => recover(current, what));
+  follow(watch);
+
+  /**
+   * Runs `compute` on the current backend; if the GPU goes away meanwhile (a lost WebGL context can
+   * make a readback wait forever, a lost WebGPU device rejects it), recovers and runs it once more.
+   */
+  const guarded = async <T>(compute: () => Promise<T>): Promise<T> => {
+    if (recovering) await recovering;
+    const current = watch;
+    const lost = current.loss.then((what) => ({ lost: what }));
+    try {
+      const result = await Promise.race([compute().then((value) => ({ value })), lost]);
+      if ("value" in result && !current.lost()) return result.value;
+    } catch (error) {
+      const settled = await Promise.race([lost, delay(LOSS_GRACE_MS).then(() => undefined)]);
+      if (!settled && !current.lost()) throw error;
+    }
+    await recover(current, await Promise.race([current.loss, delay(LOSS_GRACE_MS).then(() => `${BACKEND_LABELS[current.backend]} lost`)]));
+    return compute();
+  };
+
+  const engine: GpuEngine = {
+    get backend() {
+      return choice.backend;
+    },
+    get reason() {
+      return choice.reason;
+    },
+    get lossNote() {
+      return lossNote;
+    },
+    onBackendChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    scan: (inputs, overrides) => guarded(() => scanOnGpu(inputs, overrides)),
+    blockForward: (weights, input, batch, length, blockOptions) => guarded(() => blockOnGpu(blockFor(weights), weights, input, batch, length, blockOptions)),
+    dispose: dropUploads,
+  };
+  return engine;
 }
+
+/** How long a failed call waits for the loss event before treating the failure as a plain error. */
+const LOSS_GRACE_MS = 100;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+/** One block forward on uploaded weights, read back once. */
+async function blockOnGpu(block: BlockTensors, weights: MambaBlockWeights, input: Numbers, batch: number, length: number, blockOptions?: GpuBlockOptions): Promise<GpuBlockResult> {
+  const { dModel } = weights.dims;
+  check(input.length === batch * length * dModel, `block input has ${input.length} values, expected ${batch * length * dModel} (batch × length × dModel)`);
+  const names = ["output", "yGated", "finalState", "delta", "B", "C"] as const;
+  const sizes: number[] = [];
+  const packed = tf.tidy(() => {
+    const result = blockForwardTensors(block, tf.tensor3d(Float32Array.from(input), [batch, length, dModel]), blockOptions);
+    names.forEach((name) => sizes.push(result[name].size));
+    return tf.concat(names.map((name) => tf.reshape(result[name], [-1])));
+  });
+  const values = (await packed.data()) as Float32Array;
+  packed.dispose();
+  let offset = 0;
+  const out = {} as GpuBlockResult;
+  names.forEach((name, i) => {
+    out[name] = values.slice(offset, offset + sizes[i]);
+    offset += sizes[i];
+  });
+  return out;
+}
+
+/** What `__mambaEngineStats()` returns: the active tfjs backend and its live tensors. */
+export interface EngineStats {
+  backend: string;
+  numTensors: number;
+  numBytes: number;
+}
+
+/** The active tfjs backend and tf.memory()'s counts, read-only. */
+export function engineStats(): EngineStats {
+  const { numTensors, numBytes } = tf.memory();
+  return { backend: tf.getBackend(), numTensors, numBytes };
+}
+
+// A read-only diagnostic for soak tests and curious readers (docs/reliability.md): tfjs lives inside
+// the page's bundles, so this is the only way to see whether tensors leak while sliders move.
+(globalThis as { __mambaEngineStats?: () => EngineStats }).__mambaEngineStats ??= engineStats;
 
 /** "webgl", "?backend=webgl" or "backend=webgl" → "webgl"; anything else falls back to the automatic choice. */
 function parseBackendOption(option: string): BackendName | undefined {
