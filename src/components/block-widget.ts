@@ -65,9 +65,10 @@ export function blockWidget(options: BlockWidgetOptions = {}): BlockWidget {
     channel: slider({ name: `${name}-channel`, label: "Channel shown in h (and whose A row is scaled)", min: 0, max: channels - 1, step: 1, value: 0 }),
     from: slider({ name: `${name}-from`, label: "Perturbed tokens: from", min: 0, max: MAX_TOKENS - 1, step: 1, value: 2 }),
     to: slider({ name: `${name}-to`, label: "Perturbed tokens: to", min: 0, max: MAX_TOKENS - 1, step: 1, value: 4 }),
-    deltaScale: slider({ name: `${name}-dscale`, label: "Scale Δ on those tokens", unit: "×", min: 0, max: 10, step: 0.1, value: 1 }),
+    // Up to 100×, and A's sign flipped below 0: the reader can push the scan into overflow and back.
+    deltaScale: slider({ name: `${name}-dscale`, label: "Scale Δ on those tokens", unit: "×", min: 0, max: 100, step: 0.1, value: 1 }),
     cScale: slider({ name: `${name}-cscale`, label: "Scale C on those tokens", unit: "×", min: -3, max: 3, step: 0.1, value: 1 }),
-    aScale: slider({ name: `${name}-ascale`, label: "Scale A of the chosen channel", unit: "×", min: 0, max: 5, step: 0.1, value: 1 }),
+    aScale: slider({ name: `${name}-ascale`, label: "Scale A of the chosen channel (below 0, A > 0: unstable)", unit: "×", min: -3, max: 5, step: 0.1, value: 1 }),
   };
   const zeroB = new Set<number>();
   const presetPicker = select({ label: "Preset sequence", options: ["(typed)", ...Object.keys(PRESET_SEQUENCES)], value: "(typed)" });
@@ -187,8 +188,10 @@ export function blockWidget(options: BlockWidgetOptions = {}): BlockWidget {
       zeroBList.textContent = zeroed.length
         ? `B set to 0 at token${zeroed.length > 1 ? "s" : ""} ${zeroed.map((t) => `${t} “${tokens[t]}”`).join(", ")} (click a row of B to toggle).`
         : "Click a row of the B heatmap to set B to 0 at that token.";
+      const overflowing = Object.values(views).filter((view) => view.dataset.overflow).length;
+      root.toggleAttribute("data-overflow", overflowing > 0);
       const ms = performance.now() - requestedAt;
-      status.textContent = `Engine: ${engine.label}${starting ? " (the GPU engine is still starting)" : ""} · ${length} tokens × ${channels} channels × 16 states · updated in ${formatNumber(ms, 2)} ms${dropped ? ` · ${dropped} tokens past ${MAX_TOKENS} ignored` : ""}${engine.lossNote ? ` · ${engine.lossNote}` : ""}`;
+      status.textContent = `Engine: ${engine.label}${starting ? " (the GPU engine is still starting)" : ""} · ${length} tokens × ${channels} channels × 16 states · updated in ${formatNumber(ms, 2)} ms${dropped ? ` · ${dropped} tokens past ${MAX_TOKENS} ignored` : ""}${engine.lossNote ? ` · ${engine.lossNote}` : ""}${overflowing ? ` · ⚠ unstable: ${overflowing} figure${overflowing > 1 ? "s" : ""} overflowed (values past the float range are greyed out)` : ""}`;
       status.title = engine.reason;
       root.rendered++;
       root.dispatchEvent(new CustomEvent("kit-widget-render", { detail: { ms } }));

@@ -46,6 +46,7 @@ export function responsiveChart<D>(className: string, data: D, preferredWidth: n
     const previous = current;
     current = next;
     if (!repaint?.(svg, next, previous)) redraw();
+    markOverflow(root, countNonFinite(next));
   };
   const observer = new ResizeObserver(([entry]) => {
     const available = Math.floor(entry.contentRect.width);
@@ -57,7 +58,48 @@ export function responsiveChart<D>(className: string, data: D, preferredWidth: n
   });
   observer.observe(root);
   redraw();
+  markOverflow(root, countNonFinite(data));
   return root;
+}
+
+/**
+ * How many numbers in `data` are NaN or ±Infinity, searching arrays, typed arrays and plain objects
+ * (`depth` levels down), so one check covers every chart's data shape.
+ */
+export function countNonFinite(data: unknown, depth = 4): number {
+  if (typeof data === "number") return Number.isFinite(data) ? 0 : 1;
+  if (depth === 0 || data === null || typeof data !== "object") return 0;
+  if (ArrayBuffer.isView(data)) {
+    if (data instanceof DataView) return 0;
+    const values = data as unknown as ArrayLike<number | bigint>;
+    let count = 0;
+    for (let i = 0; i < values.length; i++) if (typeof values[i] === "number" && !Number.isFinite(values[i])) count++;
+    return count;
+  }
+  const items: unknown[] = Array.isArray(data) ? data : Object.values(data);
+  return items.reduce<number>((count, item) => count + countNonFinite(item, depth - 1), 0);
+}
+
+/**
+ * The one guard between an unstable computation and a blank figure: a chart whose data holds
+ * non-finite values (an unstable A, a Δ that overflows float32) gets a visible badge and
+ * `data-overflow` (the count); both go away when the values come back.
+ */
+function markOverflow(root: HTMLElement, count: number): void {
+  let badge = root.querySelector<HTMLElement>(":scope > .kit-overflow-badge");
+  if (count === 0) {
+    badge?.remove();
+    delete root.dataset.overflow;
+    return;
+  }
+  if (!badge) {
+    badge = document.createElement("p");
+    badge.className = "kit-overflow-badge";
+    badge.setAttribute("role", "status");
+    root.prepend(badge);
+  }
+  badge.textContent = `⚠ unstable: ${count} value${count === 1 ? "" : "s"} overflowed (NaN or ±∞) and ${count === 1 ? "is" : "are"} not drawn`;
+  root.dataset.overflow = String(count);
 }
 
 /** Gives `svg` its size: width/height attributes and a matching viewBox (exports read the viewBox). */

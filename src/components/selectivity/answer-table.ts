@@ -21,7 +21,7 @@ export interface AnswerTableData {
 }
 
 const ROW = 24;
-const FIRST = 132;
+const FIRST = 118;
 
 export function answerTable(data: AnswerTableData, options: { width?: number } = {}): Chart<AnswerTableData> {
   return responsiveChart("kit-answer-table", data, options.width ?? 560, draw);

@@ -5,7 +5,7 @@
  * tfjs has one active backend per page, so a page creates one engine.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { check } from "../errors.js";
+import { check, EngineError } from "../errors.js";
 import { checkScanInputs } from "../selective-scan.js";
 import type { MambaBlockWeights, Numbers, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../types.js";
 import { BACKEND_LABELS, chooseBackend, requestedBackend, type BackendName } from "./backend.js";
@@ -102,10 +102,13 @@ export async function createGpuEngine(options: GpuEngineOptions = {}): Promise<G
     if (recovering) await recovering;
     const current = watch;
     const lost = current.loss.then((what) => ({ lost: what }));
+    const attempt = compute();
+    attempt.catch(() => {}); // abandoned if the GPU goes away first; its failure is expected then
     try {
-      const result = await Promise.race([compute().then((value) => ({ value })), lost]);
+      const result = await Promise.race([attempt.then((value) => ({ value })), lost]);
       if ("value" in result && !current.lost()) return result.value;
     } catch (error) {
+      if (error instanceof EngineError) throw error; // bad input, never a lost GPU
       const settled = await Promise.race([lost, delay(LOSS_GRACE_MS).then(() => undefined)]);
       if (!settled && !current.lost()) throw error;
     }
@@ -134,8 +137,8 @@ export async function createGpuEngine(options: GpuEngineOptions = {}): Promise<G
   return engine;
 }
 
-/** How long a failed call waits for the loss event before treating the failure as a plain error. */
-const LOSS_GRACE_MS = 100;
+/** How long a failed call waits for the loss event (slow on a busy software GPU) before treating the failure as a plain error. */
+const LOSS_GRACE_MS = 2000;
 
 function delay(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
@@ -152,8 +155,7 @@ async function blockOnGpu(block: BlockTensors, weights: MambaBlockWeights, input
     names.forEach((name) => sizes.push(result[name].size));
     return tf.concat(names.map((name) => tf.reshape(result[name], [-1])));
   });
-  const values = (await packed.data()) as Float32Array;
-  packed.dispose();
+  const values = await readOnce(packed);
   let offset = 0;
   const out = {} as GpuBlockResult;
   names.forEach((name, i) => {
@@ -180,6 +182,15 @@ export function engineStats(): EngineStats {
 // the page's bundles, so this is the only way to see whether tensors leak while sliders move.
 (globalThis as { __mambaEngineStats?: () => EngineStats }).__mambaEngineStats ??= engineStats;
 
+/** Reads `packed` back and frees it, also when the readback fails (a lost GPU must not leak it). */
+async function readOnce(packed: tf.Tensor): Promise<Float32Array> {
+  try {
+    return (await packed.data()) as Float32Array;
+  } finally {
+    packed.dispose();
+  }
+}
+
 /** "webgl", "?backend=webgl" or "backend=webgl" → "webgl"; anything else falls back to the automatic choice. */
 function parseBackendOption(option: string): BackendName | undefined {
   return requestedBackend(option.includes("=") ? option : `backend=${option}`);
@@ -202,8 +213,7 @@ async function scanOnGpu(inputs: SelectiveScanInputs, overrides: ScanOverrides =
     const z = inputs.z ? tensor(inputs.z, [batch, channels, length]) : undefined;
     return fusedScan({ u, delta, A, B, C, D, z }, sizes, "channels-first", inputs.rule, true);
   });
-  const values = (await packed.data()) as Float32Array;
-  packed.dispose();
+  const values = await readOnce(packed);
   const parts = unpackScanArrays(values, packedOffsets(sizes, true));
   return { out: parts.out.slice(), yNoSkipNoGate: parts.raw!.slice(), finalState: parts.finalState.slice() };
 }
