@@ -13,8 +13,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, CHROMIUM_PATH, openPage, serveStatic } from "../test/browser/harness.ts";
+import { launchChromium, openPage, serveStatic } from "../test/browser/harness.ts";
 import type { ForwardTiming } from "./checkpoint-forward-page.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -49,8 +48,7 @@ export async function benchCheckpointForward(options: ForwardBenchOptions): Prom
   }
   const folder = mkdtempSync(join(tmpdir(), "checkpoint-forward-"));
   const server = await serveStatic(folder);
-  // Not the harness's launchChromium, which wants a built site: this bench brings its own page.
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true }).catch(async (error) => {
+  const browser = await launchChromium().catch(async (error) => {
     await server.close();
     throw error;
   });

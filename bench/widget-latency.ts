@@ -7,8 +7,8 @@
  *
  * Prints a table, and with --json the same rows as JSON (for bench/run.ts).
  */
-import { chromium, type Browser } from "playwright-core";
-import { CHROMIUM_ARGS, CHROMIUM_PATH, DIST, openPage, serveStatic } from "../test/browser/harness.ts";
+import type { Browser } from "playwright-core";
+import { DIST, launchChromium, openPage, serveStatic } from "../test/browser/harness.ts";
 
 export interface LatencyRow {
   requested: string;
@@ -89,7 +89,7 @@ export function formatTable(rows: readonly LatencyRow[]): string {
 /** Runs every backend in `backends` in a fresh page of one browser, serving the built site in `dist`. */
 export async function widgetLatency(backends: readonly string[], repeats: number, dist = DIST): Promise<LatencyRow[]> {
   const server = await serveStatic(dist);
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  const browser = await launchChromium();
   try {
     const rows: LatencyRow[] = [];
     for (const backend of backends) rows.push(await measureBackend(browser, server.origin, backend, repeats));

@@ -10,7 +10,8 @@ import { dirname, join, relative } from "node:path";
 import type { Browser } from "playwright-core";
 import { USAGE, parseExportOptions, type ExportOptions } from "./export/options.js";
 import { ExportError, launch, openSitePage, renderFigure, stateNotes, waitForFigure } from "./export/render.js";
-import { buildSite, builtPages, serveSite, siteDist, staleReason } from "./export/site.js";
+import { buildSite, builtPages, siteDist, staleReason } from "./export/site.js";
+import { serveFolder } from "./local-browser.js";
 
 const say = (line: string) => process.stderr.write(`export: ${line}\n`);
 
@@ -58,7 +59,7 @@ async function main(argv: readonly string[]): Promise<void> {
     throw new ExportError(`no page “${options.page}” in the built site (pages: ${pages.join(", ")})`);
   }
   if (stale && !options.build) say(`warning: ${stale}; exporting the existing build (--no-build)`);
-  const server = await serveSite(dist);
+  const server = await serveFolder(dist);
   const browser = await launch();
   try {
     if (!options.all) {

@@ -2,52 +2,15 @@
  * Shared harness for browser tests: serves the built site from dist/ on 127.0.0.1 and drives Debian's
  * Chromium through playwright-core, recording everything that would make a page "not clean".
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { extname, join, normalize, resolve } from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { serveFolder, type StaticServer } from "../../src/cli/local-browser.ts";
 
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+export { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium, type StaticServer } from "../../src/cli/local-browser.ts";
+
 /** The built site; SITE_DIST (as in observablehq.config.ts) points the tests at another build. */
 export const DIST = resolve(import.meta.dirname, "../..", process.env.SITE_DIST ?? "dist");
-
-/**
- * Flags that keep Chromium off the network and give it WebGL (SwiftShader) and WebGPU (SwiftShader
- * through Vulkan) in software, as PLATFORM-NOTES describes.
- */
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-quic",
-  "--no-first-run",
-  "--use-angle=swiftshader",
-  "--enable-unsafe-swiftshader",
-  "--enable-unsafe-webgpu",
-  "--enable-features=Vulkan",
-  "--use-vulkan=swiftshader",
-  "--use-webgpu-adapter=swiftshader",
-];
-
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".wasm": "application/wasm",
-  ".safetensors": "application/octet-stream",
-  ".csv": "text/csv",
-};
-
-/** Fails with the exact command to run when Chromium is not installed (tests never skip). */
-export function requireChromium(): void {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM_PATH}. Install it with: sudo apt-get update && sudo apt-get install -y chromium`);
-  }
-}
 
 /** Fails with the command to run when the site has not been built. */
 export function requireBuiltSite(): void {
@@ -56,48 +19,10 @@ export function requireBuiltSite(): void {
   }
 }
 
-export interface StaticServer {
-  origin: string;
-  close(): Promise<void>;
-}
-
-/** Maps a URL path to a file in `root` the way a static host serves Framework's clean URLs. */
-function fileForPath(root: string, urlPath: string): string | undefined {
-  const relative = normalize(decodeURIComponent(urlPath)).replace(/^(\.\.[/\\])+/, "");
-  const base = join(root, relative);
-  if (!base.startsWith(root)) return undefined;
-  for (const candidate of [base, `${base}.html`, join(base, "index.html")]) {
-    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
-  }
-  return undefined;
-}
-
-/** Serves `root` (default: the built site) on an ephemeral port of 127.0.0.1. */
+/** Serves `root` (default: the built site, which must exist) on an ephemeral port of 127.0.0.1. */
 export async function serveStatic(root = DIST): Promise<StaticServer> {
   if (root === DIST) requireBuiltSite();
-  const server: Server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", "http://127.0.0.1");
-    const file = fileForPath(root, url.pathname);
-    if (!file) {
-      response.writeHead(404, { "content-type": "text/plain" }).end("not found");
-      return;
-    }
-    response.writeHead(200, { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream" });
-    response.end(readFileSync(file));
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("server has no port");
-  return {
-    origin: `http://127.0.0.1:${address.port}`,
-    close: () => new Promise<void>((done) => server.close(() => done())),
-  };
-}
-
-/** Debian's Chromium, headless, with `args` (by default the software-GPU flags above). */
-export async function launchChromium(args: readonly string[] = CHROMIUM_ARGS): Promise<Browser> {
-  requireChromium();
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...args], headless: true });
+  return serveFolder(root);
 }
 
 /** Everything a clean page load must not produce. */

@@ -134,15 +134,30 @@ test("every experiment changes the model's output; 'none' leaves it as it was", 
   assert.equal(describeProblems(opened.problems), "");
 });
 
+test("the chapter's exercises pass once the reader runs the experiment each asks for", async () => {
+  for (const [preset, id] of [
+    ["forget a data token", "forget-second-token"],
+    ["overwrite with noise", "overwrite-with-noise"],
+    ["swap the questions", "swap-questions"],
+  ]) {
+    assert.equal(await page.locator(`#exercise-${id}`).getAttribute("data-state"), "open", `${id} passed before its experiment ran`);
+    const runs = await runsOf(1);
+    await page.getByRole("button", { name: preset, exact: true }).click();
+    await waitForRun(1, runs);
+    await page.waitForSelector(`#exercise-${id}[data-state=passed]`, { timeout: 60_000 });
+  }
+  assert.equal(describeProblems(opened.problems), "");
+});
+
 test("the sliders and selects redraw their figures", async () => {
   await nudgeAndExpectChange(page, "Channel", "abar-per-token", 120_000);
   const runs = await runsOf(1);
   await setControl("Experiment", "shrink-delta");
   await waitForRun(1, runs);
   await nudgeAndExpectChange(page, "Which data token", "perturbed-token", 120_000);
-  const kernel = await figureSvg(page, "lti-kernel");
+  const kernel = await figureSvg(page, "lti-model-kernel");
   await setControl("LTI model layer", "1");
-  await page.waitForFunction((old) => document.querySelector("#lti-kernel svg")?.innerHTML !== old, kernel, { timeout: 120_000 });
+  await page.waitForFunction((old) => document.querySelector("#lti-model-kernel svg")?.innerHTML !== old, kernel, { timeout: 120_000 });
   const delta = await figureSvg(page, "delta-per-token");
   await setControl("Model", "lti");
   await page.waitForFunction((old) => document.querySelector("#delta-per-token svg")?.innerHTML !== old, delta, { timeout: 120_000 });

@@ -17,6 +17,8 @@ const builtPages = ["/", ...chapters.map((chapter) => chapter.path), "/kit"].fil
 
 let server: StaticServer;
 let browser: Browser;
+/** Figure id → the pages that show it, collected while every page is visited. */
+const figurePages = new Map<string, string[]>();
 before(async () => {
   server = await serveStatic();
   browser = await launchChromium();
@@ -38,6 +40,11 @@ describe("every page", () => {
           assert.ok(katexCount > 0, "no KaTeX element on the page");
           // KaTeX's own error span appears when a formula fails to parse.
           assert.equal(await page.locator(".katex-error").count(), 0, "a formula failed to typeset");
+          if (width === 1280) {
+            for (const id of await page.locator("figure[id]").evaluateAll((figures) => figures.map((figure) => figure.id))) {
+              figurePages.set(id, [...(figurePages.get(id) ?? []), path]);
+            }
+          }
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
           assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow} px`);
           assert.equal(describeProblems(problems), "");
@@ -47,6 +54,12 @@ describe("every page", () => {
       });
     }
   }
+});
+
+test("figure ids are unique across the site (they name ?embed= links and exported files)", () => {
+  assert.ok(figurePages.size > 0, "no figure was seen");
+  const shared = [...figurePages].filter(([, pages]) => pages.length > 1).map(([id, pages]) => `${id}: ${pages.join(", ")}`);
+  assert.deepEqual(shared, []);
 });
 
 describe("the home page", () => {

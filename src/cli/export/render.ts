@@ -5,24 +5,9 @@
  * PNG comes from the page's canvas at the asked scale; PDF prints that SVG on a page of its size.
  */
 import { existsSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { CHROMIUM_PATH, launchChromium, MISSING_CHROMIUM } from "../local-browser.js";
 import type { ExportFormat } from "./options.js";
-
-export const CHROMIUM_PATH = "/usr/bin/chromium";
-
-/** Offline, no sandbox (containers), software WebGL/WebGPU so GPU pages run as in the browser tests. */
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--use-angle=swiftshader",
-  "--enable-unsafe-swiftshader",
-  "--enable-unsafe-webgpu",
-  "--enable-features=Vulkan",
-  "--use-vulkan=swiftshader",
-  "--use-webgpu-adapter=swiftshader",
-];
 
 /** How long figures must stay unchanged, and how long a page may take at most. */
 const SETTLE_MS = 600;
@@ -32,8 +17,8 @@ const PAGE_TIMEOUT_MS = 120_000;
 export class ExportError extends Error {}
 
 export async function launch(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) throw new ExportError(`Chromium is missing at ${CHROMIUM_PATH} (install it with: sudo apt-get install -y chromium)`);
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  if (!existsSync(CHROMIUM_PATH)) throw new ExportError(MISSING_CHROMIUM);
+  return launchChromium();
 }
 
 export interface OpenedPage {

@@ -1,12 +1,10 @@
 /**
  * The built site the export reads: where it is (SITE_DIST, as observablehq.config.ts), building it
- * when it is missing or older than the sources, its pages, and a static server on 127.0.0.1 that
- * serves Framework's clean URLs (/discretisation → discretisation.html).
+ * when it is missing or older than the sources, and its pages.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { createServer } from "node:http";
-import { extname, join, normalize, resolve } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 
@@ -44,40 +42,4 @@ export function builtPages(dist: string): string[] {
     .filter((file) => file.endsWith(".html") && file !== "404.html")
     .map((file) => file.slice(0, -".html".length))
     .sort();
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".wasm": "application/wasm",
-  ".csv": "text/csv",
-};
-
-/** The file a URL path names in `root`, trying `path`, `path.html` and `path/index.html`. */
-function fileFor(root: string, urlPath: string): string | undefined {
-  const base = join(root, normalize(decodeURIComponent(urlPath)).replace(/^(\.\.[/\\])+/, ""));
-  if (!base.startsWith(root)) return undefined;
-  return [base, `${base}.html`, join(base, "index.html")].find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
-}
-
-export interface SiteServer {
-  origin: string;
-  close(): Promise<void>;
-}
-
-/** Serves `root` on an ephemeral port of 127.0.0.1 (nothing leaves the machine). */
-export async function serveSite(root: string): Promise<SiteServer> {
-  const server = createServer((request, response) => {
-    const file = fileFor(root, new URL(request.url ?? "/", "http://127.0.0.1").pathname);
-    if (!file) return void response.writeHead(404, { "content-type": "text/plain" }).end("not found");
-    response.writeHead(200, { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("the local server got no port");
-  return { origin: `http://127.0.0.1:${address.port}`, close: () => new Promise<void>((done) => server.close(() => done())) };
 }

@@ -149,3 +149,75 @@ export function mambaBlockExercises(c: { step: NumberControl; crossover: number;
   }
   return set(...items);
 }
+
+/** The latest before/after result of the selectivity page's experiment, which the page computes asynchronously. */
+export interface ExperimentResult {
+  experiment: { kind: string };
+  before: { answers: readonly { predicted: number; expected?: number }[] };
+  after: { answers: readonly { predicted: number; expected?: number }[] };
+  accuracyAfter: { correct: number; total: number };
+}
+
+/**
+ * The selectivity exercises. `latest()` returns the page's most recent experiment result (undefined
+ * while the model runs); the page calls `recheck()` on the returned element's exercises whenever a
+ * new result arrives, because the result comes after the control moved.
+ */
+export function selectivityExercises(
+  c: { experiment: TextControl; dataToken: NumberControl },
+  latest: () => ExperimentResult | undefined,
+): HTMLElement & { recheck(): void } {
+  const watch = [c.experiment, c.dataToken];
+  const ready = (kind: string): ExperimentResult | string => {
+    const result = latest();
+    if (!result) return "The model is still running.";
+    return result.experiment.kind === kind ? result : `Choose the experiment “${kind}” first.`;
+  };
+  const items = [
+    exercise({
+      id: "forget-second-token",
+      prompt: "Make the model forget the second data token by shrinking Δ where it is written: its answer at the second marker must change.",
+      check: () => {
+        const result = ready("shrink-delta");
+        if (typeof result === "string") return { ok: false, message: result };
+        if (c.dataToken.value !== 2) return { ok: false, message: "Pick data token 2." };
+        const forgotten = result.after.answers[1]?.predicted !== result.before.answers[1]?.predicted;
+        return { ok: forgotten, message: forgotten ? undefined : "The second answer is unchanged: shrink Δ further or perturb more tokens." };
+      },
+      hint: "The causal convolution (width 4) carries a token's features to the next three tokens, so Δ must be shrunk from the data token on for about 4 tokens, in the first layer.",
+      reveal: "Press “forget a data token” (experiment shrink Δ, layer 1, 4 tokens from the data token on, Δ × 0), then set “Which data token” to 2.",
+      watch,
+    }),
+    exercise({
+      id: "overwrite-with-noise",
+      prompt: "Make the model overwrite its memory: raise Δ on one noise token until fewer than half of the answers on the test sequences are right.",
+      check: () => {
+        const result = ready("raise-delta");
+        if (typeof result === "string") return { ok: false, message: result };
+        const rate = result.accuracyAfter.correct / Math.max(1, result.accuracyAfter.total);
+        return { ok: rate < 0.5, message: rate < 0.5 ? undefined : `Still ${Math.round(rate * 100)} % right: raise Δ more, in every layer.` };
+      },
+      hint: "A large Δ makes Ā = exp(ΔA) close to 0: the state is reset to what the noise token writes.",
+      reveal: "Press “overwrite with noise” (raise Δ to 5 in all layers on a noise position before the data tokens' answers are needed).",
+      watch,
+    }),
+    exercise({
+      id: "swap-questions",
+      prompt: "Swap the questions: exchange C between two markers so that their two answers trade places.",
+      check: () => {
+        const result = ready("swap-c");
+        if (typeof result === "string") return { ok: false, message: result };
+        const before = result.before.answers.map((answer) => answer.predicted);
+        const after = result.after.answers.map((answer) => answer.predicted);
+        const swapped = before.some((value, i) => before.some((other, j) => i !== j && value !== other && after[i] === other && after[j] === value));
+        return { ok: swapped, message: swapped ? undefined : "No two answers traded places yet: try C in all layers." };
+      },
+      hint: "C reads the state: the marker's C is the question it asks. Swapping the C of markers 1 and 2 swaps the questions, not the memory.",
+      reveal: "Press “swap the questions” (swap C between markers 1 and 2 in all layers).",
+      watch,
+    }),
+  ];
+  const root = set(...items) as HTMLElement & { recheck(): void };
+  root.recheck = () => items.forEach((item) => item.recheck());
+  return root;
+}
