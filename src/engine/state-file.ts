@@ -75,15 +75,15 @@ export function readStateFile(model: MambaModel, bytes: Uint8Array, label = "sta
   check(bytes.length <= MAX_STATE_FILE_BYTES, `${label}: ${bytes.length} bytes is more than the ${MAX_STATE_FILE_BYTES} a state file may have`);
   const file = readSafetensors(bytes, label);
   const meta = file.metadata;
-  check(meta.format === STATE_FORMAT, `${label}: not a Mamba state file (metadata "format" is ${JSON.stringify(meta.format)}, expected "${STATE_FORMAT}")`);
-  check(meta.version === STATE_VERSION, `${label}: version ${JSON.stringify(meta.version)} is not supported (this page reads version ${STATE_VERSION})`);
+  check(meta.format === STATE_FORMAT, `${label}: not a Mamba state file (metadata "format" is ${shown(meta.format)}, expected "${STATE_FORMAT}")`);
+  check(meta.version === STATE_VERSION, `${label}: version ${shown(meta.version)} is not supported (this page reads version ${STATE_VERSION})`);
   const expected = metadataFor(model, []);
   for (const key of ["n_layer", "d_model", "d_inner", "d_state", "d_conv", "vocab_size"]) {
-    check(meta[key] === expected[key], `${label}: saved from a model with ${key} = ${meta[key]}, but the loaded model has ${key} = ${expected[key]}`);
+    check(meta[key] === expected[key], `${label}: saved from a model with ${key} = ${meta[key] ?? "(missing)"}, but the loaded model has ${key} = ${expected[key]}`);
   }
   check(
     meta.model_fingerprint === expected.model_fingerprint,
-    `${label}: saved from a different checkpoint (fingerprint ${meta.model_fingerprint}, the loaded model's is ${expected.model_fingerprint})`,
+    `${label}: saved from a different checkpoint (fingerprint ${meta.model_fingerprint ?? "(missing)"}, the loaded model's is ${expected.model_fingerprint})`,
   );
   const tokens = parseTokens(meta.tokens, model.config.vocabSize, label);
   const { numLayers, dInner, dState, convWidth } = model.config;
@@ -107,6 +107,11 @@ export function readStateFile(model: MambaModel, bytes: Uint8Array, label = "sta
   }));
   check(names.size === 0, `${label}: unexpected tensor ${[...names][0]}`);
   return { state, tokens };
+}
+
+/** A metadata value for a message: quoted, or "missing" (a bit flip can rename a key). */
+function shown(value: string | undefined): string {
+  return value === undefined ? "missing" : JSON.stringify(value);
 }
 
 function parseTokens(raw: string | undefined, vocabSize: number, label: string): number[] {

@@ -75,6 +75,12 @@ async function moveDeltaScale(page: Page, value: number): Promise<string> {
 /** The engine's live tfjs tensors (the read-only hook of src/engine/gpu/engine.ts). */
 const tensorCount = (page: Page) => page.evaluate(() => (window as unknown as { __mambaEngineStats(): { numTensors: number } }).__mambaEngineStats().numTensors);
 
+/** The tensor count once runs in flight (their readback buffer is alive meanwhile) have finished: `expected` within 20 s, else the last count. */
+async function settledTensorCount(page: Page, expected: number): Promise<number> {
+  await page.waitForFunction((n) => (window as unknown as { __mambaEngineStats(): { numTensors: number } }).__mambaEngineStats().numTensors === n, expected, { timeout: 20_000 }).catch(() => {});
+  return tensorCount(page);
+}
+
 /** Waits until the header's loss note names `backend` as what runs now; returns the note. */
 async function noteAfterLoss(page: Page, backend: string): Promise<string> {
   await page.waitForFunction((name) => document.querySelector(".backend-loss-note")?.textContent?.endsWith(`now runs on ${name}.`), backend, { timeout: 60_000 });
@@ -92,7 +98,7 @@ test("a lost WebGL2 context is re-initialised once, then the engine falls back t
   assert.equal(await page.locator("#backend-badge").getAttribute("data-lost"), "true");
   assert.match(await moveDeltaScale(page, 2), /^Engine: WebGL2 · .* WebGL2 context lost: the live block now runs on WebGL2/);
   assert.ok(await widgetIsFinite(page));
-  assert.equal(await tensorCount(page), tensors, "the uploads on the lost context were released and made again once");
+  assert.equal(await settledTensorCount(page, tensors), tensors, "the uploads on the lost context were released and made again once");
 
   await page.evaluate(() => (window as unknown as { __webgl2: WebGL2RenderingContext[] }).__webgl2.forEach((gl) => gl.getExtension("WEBGL_lose_context")?.loseContext()));
   await noteAfterLoss(page, "CPU");
@@ -100,7 +106,7 @@ test("a lost WebGL2 context is re-initialised once, then the engine falls back t
   assert.match((await page.locator("#backend-badge").getAttribute("title")) ?? "", /WebGL2 context lost, switched to CPU/);
   assert.match(await moveDeltaScale(page, 3), /^Engine: CPU \(tfjs\) · /);
   assert.ok(await widgetIsFinite(page));
-  assert.equal(await tensorCount(page), tensors);
+  assert.equal(await settledTensorCount(page, tensors), tensors);
   assert.equal(describeProblems(problems), "");
   await close();
 });
@@ -113,7 +119,7 @@ test("a destroyed WebGPU device is replaced by a fresh one and the widget keeps 
   assert.match(await noteAfterLoss(page, "WebGPU"), /^WebGPU device lost \(destroyed.*\): the live block now runs on WebGPU\.$/);
   assert.match(await moveDeltaScale(page, 2), /^Engine: WebGPU · .*WebGPU device lost/);
   assert.ok(await widgetIsFinite(page));
-  assert.equal(await tensorCount(page), tensors);
+  assert.equal(await settledTensorCount(page, tensors), tensors);
   assert.equal(describeProblems(problems), "");
   await close();
 });

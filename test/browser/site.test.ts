@@ -66,6 +66,7 @@ describe("the home page", () => {
   test("lists every written chapter and links to it", async () => {
     const { context, page, problems } = await openPage(browser, server.origin, "/");
     try {
+      await page.waitForSelector("main .chapter-list a");
       for (const path of builtPages.filter((p) => p !== "/" && p !== "/kit")) {
         assert.ok((await page.locator(`main a[href$="${path.slice(1)}"]`).count()) > 0, `no link to ${path}`);
       }

@@ -41,6 +41,7 @@ export function cleanState(search: string): string {
 }
 
 function describe(value: unknown): string {
+  if (value === undefined) return "nothing"; // a missing field, not the word "undefined"
   const text = typeof value === "string" ? JSON.stringify(value) : typeof value === "number" || typeof value === "boolean" || value === null ? String(value) : Array.isArray(value) ? "a list" : typeof value;
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
@@ -93,7 +94,8 @@ export function parseLessonJson(text: string): Validated<Lesson> {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, error: `Not valid JSON: ${error instanceof Error ? error.message : String(error)}.` };
+    // The parser quotes the offending text, newlines included: keep the message on one line.
+    return { ok: false, error: `Not valid JSON: ${(error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ")}.` };
   }
   return validateLesson(raw);
 }

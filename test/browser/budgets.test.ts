@@ -1,0 +1,75 @@
+/**
+ * tfjs only where the block runs: every built page is opened and the tfjs modules in its network log
+ * are listed. The home page must load none; any page that loads tfjs must actually run the engine
+ * (its header badge names the tfjs backend in use, as showBackend fills it), and a page whose badge
+ * only reports the available GPU API (no engine) must load none. The byte and time budgets
+ * themselves are measured by `npm run bench:budgets` (bench/budgets.ts). The same visits check that
+ * no chart shows the overflow badge (charts/chart.ts) in a page's default state: no false alarm.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import type { Browser } from "playwright-core";
+import { builtPages, isTfjs } from "../../bench/budgets.ts";
+import { launchChromium, serveStatic, type StaticServer } from "./harness.ts";
+
+let server: StaticServer;
+let browser: Browser;
+/** What each built page did at its defaults (filled once in `before`: one visit per page). */
+const visits = new Map<string, Visit>();
+
+interface Visit {
+  /** tfjs modules requested. */
+  modules: string[];
+  /** The header badge's data-backend once settled: a tfjs backend, "available", or undefined. */
+  badge: string | undefined;
+  /** Charts marked with data-overflow. */
+  overflowing: number;
+}
+
+before(async () => {
+  server = await serveStatic();
+  browser = await launchChromium();
+  for (const path of builtPages()) visits.set(path, await visit(path));
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Opens `path` at its defaults and records its tfjs requests, its badge and its overflowing charts. */
+async function visit(path: string): Promise<Visit> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const modules: string[] = [];
+  page.on("request", (request) => {
+    if (isTfjs(request.url())) modules.push(new URL(request.url()).pathname);
+  });
+  // ?backend=cpu: an engine, where there is one, starts in a second instead of probing WebGPU.
+  await page.goto(`${server.origin}${path}?backend=cpu`, { waitUntil: "load" });
+  await page.waitForLoadState("networkidle");
+  if (modules.length > 0) {
+    await page.waitForFunction(() => ["webgpu", "webgl", "cpu"].includes(document.getElementById("backend-badge")?.dataset.backend ?? ""), null, { timeout: 20_000 }).catch(() => {});
+  }
+  const badge = await page.evaluate(() => document.getElementById("backend-badge")?.dataset.backend);
+  const overflowing = await page.locator(".kit-chart[data-overflow]").count();
+  await context.close();
+  return { modules, badge, overflowing };
+}
+
+test("tfjs is loaded only by pages that run the block", () => {
+  assert.ok(visits.has("/") && visits.has("/kit"), `unexpected build: ${[...visits.keys()].join(", ")}`);
+  const home = visits.get("/")!;
+  assert.deepEqual(home.modules, [], "the home page loads tfjs");
+  assert.equal(home.badge, "available", "the home page reports the GPU API without loading tfjs");
+  const kit = visits.get("/kit")!;
+  assert.ok(kit.modules.length > 0 && kit.badge === "cpu", "the kit runs the block on tfjs (a check that this test can see tfjs at all)");
+  for (const [path, { modules, badge }] of visits) {
+    if (modules.length > 0) assert.equal(badge, "cpu", `${path} loads ${modules.length} tfjs modules but runs no engine (badge: ${badge})`);
+    else assert.notEqual(badge, "cpu", `${path} claims to run the engine without tfjs`);
+  }
+});
+
+test("no page shows an overflow badge in its default state", () => {
+  for (const [path, { overflowing }] of visits) assert.equal(overflowing, 0, `${path} shows overflow at its defaults`);
+});
