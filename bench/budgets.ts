@@ -3,7 +3,7 @@
  * response in its network log, after the network is idle), whether any of it is tfjs, and the time
  * from navigation to the first figure a reader can use (a chart's SVG drawn). Results go to
  * bench/results/budgets.json and are printed against the previous run (the committed JSON), with
- * pages that got more than BUDGET_SLACK heavier or slower flagged. Builds are read from SITE_DIST
+ * pages that got heavier or slower than BUDGET_SLACK allows flagged. Builds are read from SITE_DIST
  * (default dist/): `SITE_DIST=dist-x npm run build && SITE_DIST=dist-x npm run bench:budgets`.
  *   --runs=N   median of N loads per page (default 3)
  *   --strict   exit 1 when a page is over its previous figure by more than BUDGET_SLACK
@@ -31,8 +31,11 @@ export interface BudgetsFile {
   pages: Record<string, PageBudget>;
 }
 
-/** Growth over the previous run that counts as over budget. */
-export const BUDGET_SLACK = 0.1;
+/**
+ * Growth over the previous run that counts as over budget: bytes are deterministic, load times on a
+ * shared machine vary by tens of percent between runs.
+ */
+export const BUDGET_SLACK = { jsGzipBytes: 0.1, firstFigureMs: 0.5 } as const;
 export const RESULTS = resolve(import.meta.dirname, "results/budgets.json");
 
 /** The site's pages, from the build: "/" and "/name" for each top-level HTML file. */
@@ -79,19 +82,19 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 /** One line per page: bytes and first-figure time, with the change against `previous`. */
 function report(current: BudgetsFile, previous: BudgetsFile | undefined): string[] {
   const over: string[] = [];
-  const change = (now: number | null, before: number | null | undefined) => {
+  const change = (now: number | null, before: number | null | undefined, slack: number) => {
     if (now === null || before === null || before === undefined || before === 0) return "";
     const ratio = now / before - 1;
-    return ` (${ratio >= 0 ? "+" : ""}${(100 * ratio).toFixed(1)}%${ratio > BUDGET_SLACK ? " OVER" : ""})`;
+    return ` (${ratio >= 0 ? "+" : ""}${(100 * ratio).toFixed(1)}%${ratio > slack ? " OVER" : ""})`;
   };
   console.log(`page                 JS gzip (files)        tfjs  first figure`);
   for (const [path, now] of Object.entries(current.pages)) {
     const before = previous?.pages[path];
-    const bytes = `${(now.jsGzipBytes / 1024).toFixed(1)} KiB${change(now.jsGzipBytes, before?.jsGzipBytes)} (${now.jsFiles})`;
-    const figure = now.firstFigureMs === null ? "no figure" : `${now.firstFigureMs} ms${change(now.firstFigureMs, before?.firstFigureMs)}`;
+    const bytes = `${(now.jsGzipBytes / 1024).toFixed(1)} KiB${change(now.jsGzipBytes, before?.jsGzipBytes, BUDGET_SLACK.jsGzipBytes)} (${now.jsFiles})`;
+    const figure = now.firstFigureMs === null ? "no figure" : `${now.firstFigureMs} ms${change(now.firstFigureMs, before?.firstFigureMs, BUDGET_SLACK.firstFigureMs)}`;
     console.log(`${path.padEnd(20)} ${bytes.padEnd(22)} ${String(now.tfjsModules.length > 0).padEnd(5)} ${figure}`);
-    if (before && now.jsGzipBytes > before.jsGzipBytes * (1 + BUDGET_SLACK)) over.push(`${path}: JavaScript`);
-    if (before?.firstFigureMs && now.firstFigureMs !== null && now.firstFigureMs > before.firstFigureMs * (1 + BUDGET_SLACK)) over.push(`${path}: first figure`);
+    if (before && now.jsGzipBytes > before.jsGzipBytes * (1 + BUDGET_SLACK.jsGzipBytes)) over.push(`${path}: JavaScript`);
+    if (before?.firstFigureMs && now.firstFigureMs !== null && now.firstFigureMs > before.firstFigureMs * (1 + BUDGET_SLACK.firstFigureMs)) over.push(`${path}: first figure`);
   }
   console.log(previous ? `compared with the run of ${previous.measuredAt} (${previous.device})` : "no previous run to compare with");
   return over;
@@ -119,7 +122,7 @@ async function main(): Promise<void> {
   const current: BudgetsFile = { measuredAt: new Date().toISOString(), device, pages };
   const over = report(current, previous);
   writeFileSync(RESULTS, `${JSON.stringify(current, null, 2)}\n`);
-  if (over.length) console.log(`over budget (> ${100 * BUDGET_SLACK}% worse): ${over.join(", ")}`);
+  if (over.length) console.log(`over budget (JavaScript > ${100 * BUDGET_SLACK.jsGzipBytes}%, first figure > ${100 * BUDGET_SLACK.firstFigureMs}% worse): ${over.join(", ")}`);
   if (over.length && args.includes("--strict")) process.exit(1);
 }
 
