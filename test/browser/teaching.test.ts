@@ -48,6 +48,8 @@ describe("lessons", () => {
   test("a lesson link opens its overview, and students step through with next and previous", async () => {
     const { context, page, problems } = await openPage(browser, server.origin, `/lesson?l=${encodeLesson(lesson)}`);
     try {
+      // The overview is drawn by the page's code after load.
+      await page.locator(".teach-lesson-overview li").first().waitFor();
       assert.equal(await page.locator(".teach-lesson-overview li").count(), 3);
       await page.getByText("Start the lesson →").click();
       await page.waitForURL(/lesson-step=1/);
