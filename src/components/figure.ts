@@ -7,6 +7,7 @@
 import { fileName, toCsv, toJsonRecords, type Cell, type DataTable } from "./format.js";
 import { download, standaloneSvg, svgToPng, type ExportLegendItem, type StandaloneSvg } from "./export.js";
 import { installTeaching, teachingMenuItems } from "./teaching/hooks.js";
+import { watchElements } from "./frame.js";
 import { linkTo } from "./url-state.js";
 
 export interface LegendItem extends ExportLegendItem {
@@ -78,21 +79,7 @@ let watching = false;
 function watchFigureNumbers(): void {
   if (watching) return;
   watching = true;
-  let scheduled = false;
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    requestAnimationFrame(() => {
-      scheduled = false;
-      renumberFigures();
-    });
-  };
-  const touchesFigures = (nodes: NodeList) =>
-    Array.from(nodes).some((node) => node instanceof Element && (node.matches(".kit-figure") || node.querySelector(".kit-figure")));
-  new MutationObserver((records) => {
-    if (records.some((record) => touchesFigures(record.addedNodes) || touchesFigures(record.removedNodes))) schedule();
-  }).observe(document.body, { childList: true, subtree: true });
-  schedule();
+  watchElements(".kit-figure", renumberFigures);
 }
 
 /** An HTML legend: colour swatch and label per item; items with `sym` take part in symbol highlighting. */

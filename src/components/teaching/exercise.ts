@@ -2,6 +2,7 @@
  * Exercises that check themselves live: the page re-runs `check` whenever one of the watched controls
  * moves and says at once whether the reader has done it, with a hint and a reveal on request.
  */
+import { oncePerFrame } from "../frame.js";
 import { element } from "./focus.js";
 
 /** What a check returns: pass/fail, optionally with a line that tells the reader why. */
@@ -67,15 +68,7 @@ export function exercise(options: ExerciseOptions): ExerciseElement {
     return result.ok;
   };
   // Checks run after the page's own cells have reacted to the same input (they may read updated state).
-  let scheduled = false;
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    requestAnimationFrame(() => {
-      scheduled = false;
-      root.recheck();
-    });
-  };
+  const schedule = oncePerFrame(() => root.recheck());
   for (const control of options.watch) control.addEventListener("input", schedule);
   root.recheck();
   return root;

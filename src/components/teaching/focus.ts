@@ -4,6 +4,7 @@
  * A figure's controls are the named controls displayed since the previous figure; a figure with
  * none right before it (a second view of the same state) shares the previous figure's controls.
  */
+import { watchElements } from "../frame.js";
 
 const CONTROL = ".kit-control";
 const KEEP = "teach-keep";
@@ -50,21 +51,7 @@ export function focusOn(elements: readonly HTMLElement[] | null): void {
  * and once at the start: pages display figures as their cells finish, some after awaiting the GPU.
  */
 export function watchFigures(onChange: () => void): void {
-  let scheduled = false;
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    requestAnimationFrame(() => {
-      scheduled = false;
-      onChange();
-    });
-  };
-  const touches = (nodes: NodeList) =>
-    Array.from(nodes).some((node) => node instanceof Element && (node.matches(`.kit-figure, ${CONTROL}`) || node.querySelector(`.kit-figure, ${CONTROL}`)));
-  new MutationObserver((records) => {
-    if (records.some((record) => touches(record.addedNodes) || touches(record.removedNodes))) schedule();
-  }).observe(document.body, { childList: true, subtree: true });
-  schedule();
+  watchElements(`.kit-figure, ${CONTROL}`, onChange);
 }
 
 /** The page's title without the site suffix Framework appends ("Title | Site"). */

@@ -4,6 +4,7 @@
  * live URL under every figure for printed handouts and adds "cite this page" at the end of the page.
  * `teachingMenuItems` are the figure menu's extra entries: copy embed code, cite, add to lesson.
  */
+import { oncePerFrame } from "../frame.js";
 import { bibtex, embedCode } from "./cite.js";
 import { startEmbed } from "./embed.js";
 import { exposeHeadlessExport } from "./headless.js";
@@ -35,9 +36,7 @@ export function installTeaching(): void {
 
 /** A `.teach-print-url` line in each figure (shown only in print) holding the live URL of its state. */
 function keepPrintUrls(): void {
-  let scheduled = false;
   const update = () => {
-    scheduled = false;
     for (const frame of Array.from(document.querySelectorAll<HTMLElement>(".kit-figure[id]"))) {
       let line = frame.querySelector<HTMLElement>(":scope > .teach-print-url");
       if (!line) {
@@ -48,13 +47,8 @@ function keepPrintUrls(): void {
       if (line.textContent !== `Live version: ${url}`) line.textContent = `Live version: ${url}`;
     }
   };
-  const schedule = () => {
-    if (scheduled) return;
-    scheduled = true;
-    requestAnimationFrame(update);
-  };
-  watchFigures(schedule);
-  document.addEventListener("input", schedule);
+  watchFigures(update);
+  document.addEventListener("input", oncePerFrame(update));
   window.addEventListener("beforeprint", update);
 }
 
