@@ -13,7 +13,7 @@ import "@tensorflow/tfjs-backend-webgpu";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
-import { scanWebGPU, WEBGPU_CHUNK } from "../src/engine/gpu/scan-webgpu.js";
+import { channelsPerGroup, scanWebGPU, WEBGPU_TILINGS, type WebGPUScanKernel, type WebGPUScanTiling } from "../src/engine/gpu/scan-webgpu.js";
 import type { ScanLayoutName } from "../src/engine/gpu/layout.js";
 import { packedOffsets } from "../src/engine/gpu/layout.js";
 import { naiveSelectiveScan } from "../src/engine/gpu/naive-scan.js";
@@ -24,9 +24,18 @@ const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.s
 const shapes = option("shapes") ? parseShapes(option("shapes")!) : ALL_SHAPES;
 const runs = Number(option("runs") ?? 20);
 const withNaive = args.includes("--naive");
-/** Tokens per barrier of the WGSL kernel; the engine uses WEBGPU_CHUNK, others are for tuning. */
-const chunks = (option("chunks") ?? String(WEBGPU_CHUNK)).split(",").map(Number);
+/** Kernels and their tilings; the engine's tiling is the default, others are for tuning. */
+const kernels = (option("kernels") ?? "parallel").split(",") as WebGPUScanKernel[];
+const numbers = (name: string) => option(name)?.split(",").map(Number);
+const tilingsOf = (kernel: WebGPUScanKernel): WebGPUScanTiling[] =>
+  (numbers("chunks") ?? [WEBGPU_TILINGS[kernel].chunk]).flatMap((chunk) =>
+    (numbers("workgroups") ?? [WEBGPU_TILINGS[kernel].workgroup]).map((workgroup) => ({ chunk, workgroup })),
+  );
+/** Parallel kernel: channels per workgroup; "auto" = the engine's choice (channelsPerGroup). */
+const groupChoices = (option("groups") ?? "auto").split(",").map((text) => (text === "auto" ? undefined : Number(text)));
 /** channels-first = the golden/CUDA layout (batch, channels, length); tokens-first = the block's (batch, length, channels). */
+/** Where the inputs' buffers come from: uploaded from the host (default) or written by a GPU op. */
+const computedInputs = option("inputs") === "computed";
 const layouts = (option("layouts") ?? "channels-first,tokens-first").split(",") as ScanLayoutName[];
 
 /** (batch, rows, length) → (batch, length, rows) or back, for a buffer of batch·rows·length values. */
@@ -45,15 +54,36 @@ function trafficFloorBytes({ B, L, D, N }: BenchShape): number {
   return 4 * (4 * B * D * L + 2 * B * N * L + B * D * N + 2 * D * N + D);
 }
 
-async function benchFused(shape: BenchShape, device: string, chunk: number, layout: ScanLayoutName): Promise<BenchRow & Record<string, unknown>> {
-  const inputs = benchInputs(shape);
+type Inputs = ReturnType<typeof benchInputs>;
+
+const mapValues = <T extends Record<string, tf.Tensor>>(record: T, f: (tensor: tf.Tensor) => tf.Tensor) =>
+  Object.fromEntries(Object.entries(record).map(([key, tensor]) => [key, f(tensor)])) as T;
+
+/** The same values in the kernel's layout (the check goes back to the golden layout); the last one is kept, as transposing 800 MB takes seconds. */
+let lastLaid: { inputs: Inputs; layout: ScanLayoutName; laid: Inputs } | undefined;
+function inLayout(inputs: Inputs, { B, L, D, N }: BenchShape, layout: ScanLayoutName): Inputs {
+  if (layout === "channels-first") return inputs;
+  if (lastLaid?.inputs !== inputs || lastLaid.layout !== layout) {
+    lastLaid = undefined;
+    const laid = { ...inputs, u: swapLast(inputs.u, B, D, L), delta: swapLast(inputs.delta, B, D, L), z: swapLast(inputs.z, B, D, L), B: swapLast(inputs.B, B, N, L), C: swapLast(inputs.C, B, N, L) };
+    lastLaid = { inputs, layout, laid };
+  }
+  return lastLaid.laid;
+}
+
+async function benchFused(
+  shape: BenchShape,
+  inputs: Inputs,
+  device: string,
+  kernel: WebGPUScanKernel,
+  tiling: WebGPUScanTiling,
+  groups: number | undefined,
+  layout: ScanLayoutName,
+): Promise<BenchRow & Record<string, unknown>> {
   const { B, L, D, N } = shape;
-  // The same values in the kernel's layout; the check below goes back to the golden layout.
-  const laid = layout === "channels-first"
-    ? inputs
-    : { ...inputs, u: swapLast(inputs.u, B, D, L), delta: swapLast(inputs.delta, B, D, L), z: swapLast(inputs.z, B, D, L), B: swapLast(inputs.B, B, N, L), C: swapLast(inputs.C, B, N, L) };
+  const laid = inLayout(inputs, shape, layout);
   const sizes = { batch: shape.B, channels: shape.D, length: shape.L, state: shape.N };
-  const t = {
+  const uploaded = {
     u: tf.tensor1d(laid.u),
     delta: tf.tensor1d(laid.delta),
     A: tf.tensor1d(laid.A),
@@ -62,8 +92,19 @@ async function benchFused(shape: BenchShape, device: string, chunk: number, layo
     D: tf.tensor1d(laid.D),
     z: tf.tensor1d(laid.z),
   };
+  // tfjs uploads through buffers mapped at creation; "computed" inputs are written by a GPU op
+  // instead, as the block's projections write the scan's inputs.
+  const t = computedInputs ? tf.tidy(() => mapValues(uploaded, (tensor) => tf.add(tensor, 0))) : uploaded;
+  if (computedInputs) tf.dispose(Object.values(uploaded));
+  let sum: tf.Tensor | undefined;
+  const copyTime = await tf.time(() => {
+    sum = tf.add(t.u, t.delta);
+  });
+  sum!.dispose();
+  const copyGBps = (3 * t.u.size * 4) / (copyTime.kernelMs as number) / 1e6;
   const backend = tf.backend() as WebGPUBackend;
-  const scan = () => tf.engine().makeTensorFromTensorInfo(scanWebGPU(backend, t, sizes, layout, "mamba", false, chunk));
+  const perGroup = groups ?? channelsPerGroup(sizes, tiling.workgroup);
+  const scan = () => tf.engine().makeTensorFromTensorInfo(scanWebGPU(backend, t, sizes, layout, "mamba", false, kernel, tiling, perGroup));
   // First call: uploads and pipeline compilation.
   let start = performance.now();
   const first = scan();
@@ -108,7 +149,8 @@ async function benchFused(shape: BenchShape, device: string, chunk: number, layo
     kernelMsAll: kernelMs,
     trafficFloorMB: floorBytes / 1e6,
     achievedGBps: floorBytes / (ms * 1e-3) / 1e9,
-    note: `${layout}, chunk ${chunk}${chunk === WEBGPU_CHUNK ? " (the engine's)" : ""}`,
+    copyGBps,
+    note: `${computedInputs ? "computed" : "uploaded"} inputs (u + Δ at ${copyGBps.toFixed(0)} GB/s), ${kernel} kernel${kernel === "parallel" ? ` (${perGroup} channels per group${groups === undefined ? ", auto" : ""})` : ""}, ${layout}, chunk ${tiling.chunk}, workgroup ${tiling.workgroup}${tiling.chunk === WEBGPU_TILINGS[kernel].chunk && tiling.workgroup === WEBGPU_TILINGS[kernel].workgroup ? " (the engine's)" : ""}`,
   };
 }
 
@@ -158,11 +200,12 @@ async function main(): Promise<void> {
   const rows: (BenchRow & Record<string, unknown>)[] = [];
   for (const shape of shapes) {
     let row: BenchRow & Record<string, unknown> = undefined!;
-    for (const layout of layouts) for (const chunk of chunks) {
-    row = await benchFused(shape, device, chunk, layout);
+    const inputs = benchInputs(shape);
+    for (const layout of layouts) for (const kernel of kernels) for (const tiling of tilingsOf(kernel)) for (const groups of kernel === "parallel" ? groupChoices : [undefined]) {
+    row = await benchFused(shape, inputs, device, kernel, tiling, groups, layout);
     rows.push(row);
     console.log(
-      `fused ${layout} chunk ${chunk} ${shapeLabel(shape)}: ${row.ms.toFixed(4)} ms GPU (${row.timing}); burst wall ${(row.burstWallMs as number).toFixed(4)} ms; ` +
+      `fused ${row.note} ${shapeLabel(shape)}: ${row.ms.toFixed(4)} ms GPU (${row.timing}); burst wall ${(row.burstWallMs as number).toFixed(4)} ms; ` +
         `compile ${row.compileMs!.toFixed(1)} ms; ${(row.achievedGBps as number).toFixed(0)} GB/s over a ${(row.trafficFloorMB as number).toFixed(1)} MB floor; maxRelErr ${row.maxRelErr!.toExponential(2)}`,
     );
     }

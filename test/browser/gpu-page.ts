@@ -12,6 +12,7 @@ import { selectiveScan } from "../../src/engine/selective-scan.js";
 import type { BRule, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../../src/engine/types.js";
 import { createGpuEngine, type GpuEngine } from "../../src/engine/gpu/engine.js";
 import { maxRelativeError } from "../../src/engine/gpu/relative-error.js";
+import { forceWebGPUScanKernel, webgpuScanKernel } from "../../src/engine/gpu/fused-scan.js";
 import { showBackend } from "../../src/components/backend-badge.js";
 
 export interface ScanErrors {
@@ -97,6 +98,12 @@ function applyOverridesReference(inputs: SelectiveScanInputs, overrides: ScanOve
   };
 }
 
+// `?kernel=parallel|sequential[&groups=G]` forces one WGSL kernel (and G channels per workgroup), so
+// every variant is checked on this machine's adapter.
+const query = new URLSearchParams(location.search);
+const kernel = query.get("kernel");
+if (kernel === "parallel" || kernel === "sequential") forceWebGPUScanKernel(kernel, Number(query.get("groups")) || undefined);
+
 let engine: GpuEngine | undefined;
 const ready = createGpuEngine({ backend: location.search }).then((created) => {
   engine = created;
@@ -106,6 +113,9 @@ const ready = createGpuEngine({ backend: location.search }).then((created) => {
 
 const api = {
   ready: () => ready,
+
+  /** The WGSL kernel the engine runs (only meaningful on WebGPU). */
+  kernel: () => webgpuScanKernel(),
 
   /** Golden case (JSON as in test/fixtures/golden/scan): errors against the golden outputs. */
   async golden(json: unknown): Promise<ScanErrors> {

@@ -77,11 +77,26 @@ function assertWithin(errors: ScanErrors | Record<string, number>, label: string
 const randomScan = (page: Page, spec: RandomScanSpec, overridesSeed?: number): Promise<ScanErrors> =>
   page.evaluate(([s, o]) => window.gpuTest.random(s, o), [spec, overridesSeed] as const);
 
-for (const requested of ["webgpu", "webgl", "cpu"] as const) {
-  describe(`the ${requested} backend`, () => {
+/**
+ * WebGPU three times: with the kernel the engine picks for SwiftShader (sequential) and with the one
+ * it picks for real GPUs (parallel), forced, with one channel per workgroup (what these small sizes
+ * get) and with four (what large scans get; the shapes leave the last group partly empty).
+ */
+const configurations = [
+  { requested: "webgpu", kernel: "sequential", search: "?backend=webgpu" },
+  { requested: "webgpu", kernel: "parallel", search: "?backend=webgpu&kernel=parallel" },
+  { requested: "webgpu", kernel: "parallel", search: "?backend=webgpu&kernel=parallel&groups=4" },
+  { requested: "webgl", search: "?backend=webgl" },
+  { requested: "cpu", search: "?backend=cpu" },
+] as const;
+
+for (const configuration of configurations) {
+  const { requested, search } = configuration;
+  const kernel = "kernel" in configuration ? configuration.kernel : undefined;
+  describe(`the ${requested} backend${kernel ? `, ${kernel} kernel` : ""}${search.includes("groups") ? ", 4 channels per workgroup" : ""}`, () => {
     let opened: Awaited<ReturnType<typeof openEngine>>;
     before(async () => {
-      opened = await openEngine(browser, `?backend=${requested}`);
+      opened = await openEngine(browser, search);
     });
     after(async () => {
       await opened?.context.close();
@@ -93,6 +108,10 @@ for (const requested of ["webgpu", "webgl", "cpu"] as const) {
       assert.equal(badge.hidden, false);
       assert.match(badge.text, { webgpu: /WebGPU/, webgl: /WebGL2/, cpu: /CPU/ }[requested]);
       assert.equal(badge.title, opened.reason);
+      if (kernel) {
+        assert.equal(await opened.page.evaluate(() => window.gpuTest.kernel()), kernel);
+        assert.match(opened.reason, new RegExp(`${kernel} scan kernel`));
+      }
     });
 
     test("matches the golden scan cases", async () => {

@@ -12,7 +12,7 @@ import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { createRandom } from "../random.js";
 import { selectiveScan } from "../selective-scan.js";
 import type { BRule, SelectiveScanInputs } from "../types.js";
-import { fusedScan, unpackScanArrays } from "./fused-scan.js";
+import { fusedScan, unpackScanArrays, webgpuScanKernel } from "./fused-scan.js";
 import { packedOffsets, sizesOf } from "./layout.js";
 import { maxRelativeError } from "./relative-error.js";
 
@@ -56,7 +56,8 @@ export async function chooseBackend(
     if (problem === undefined) {
       const prefix = requested && requested === name ? "requested with ?backend=; " : "";
       const why = rejected.length > 0 ? `; not used: ${rejected.join("; ")}` : "";
-      return { backend: name, reason: `${BACKEND_LABELS[name]}: ${prefix}fused scan matches the float64 reference${why}` };
+      const kernel = name === "webgpu" ? ` (${webgpuScanKernel()} scan kernel)` : "";
+      return { backend: name, reason: `${BACKEND_LABELS[name]}${kernel}: ${prefix}fused scan matches the float64 reference${why}` };
     }
     rejected.push(`${BACKEND_LABELS[name]} (${problem})`);
   }

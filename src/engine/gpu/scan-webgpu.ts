@@ -1,13 +1,14 @@
 /**
- * The fused selective scan as one WGSL compute kernel for tfjs's WebGPU backend, written the way the
+ * The fused selective scan as WGSL compute kernels for tfjs's WebGPU backend, written the way the
  * official CUDA kernel is: the state never leaves the chip, only out (and the final state) is
- * written. Work split:
- *   - one invocation per (batch, channel, state lane); a lane owns states n = lane + k·lanes, k < 4;
- *   - a workgroup of 128 invocations holds 128/lanes channels of one batch row;
- *   - time runs sequentially in chunks of CHUNK tokens: each invocation prefetches the chunk's Δ, u,
- *     B, C into registers, advances its states, and leaves C_t·h_t per token in workgroup memory;
- *     after a barrier the lanes of a channel sum over state for CHUNK tokens at once and write
- *     out_t = (y_t + D u_t)·SiLU(z_t).
+ * written, in one dispatch. Two kernels, for two kinds of device:
+ *   - "parallel" (GPUs): a workgroup per G neighbouring channels of a batch row, each channel's time
+ *     split over its invocations and joined by a scan in workgroup memory, as the CUDA kernel does.
+ *     Hundreds of thousands of invocations keep a GPU's memory system busy.
+ *   - "sequential" (software adapters such as SwiftShader, which run invocations on a few CPU cores
+ *     where every barrier is a costly context switch): one invocation walks time for a channel,
+ *     keeping up to MAX_STATES_PER_LANE states in registers; larger N is shared by several lanes that
+ *     sum their parts of y in workgroup memory.
  * Every size, stride and switch is a uniform, so new sizes reuse the compiled pipeline. All inputs
  * are passed as (size, 1) tensors so that tfjs's shader key (which looks at ranks and broadcasting)
  * never changes either.
@@ -17,47 +18,60 @@ import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { packedOffsets, scanStrides, type ScanLayoutName, type ScanSizes } from "./layout.js";
 import type { BRule } from "../types.js";
 
-const WORKGROUP = 128;
-/** Tokens per barrier; every token of a chunk gets its own registers (the loop is unrolled). */
-export const WEBGPU_CHUNK = 16;
-const MAX_STATES_PER_LANE = 4;
-/** The largest state size one workgroup can hold. */
-export const WEBGPU_MAX_STATE = WORKGROUP * MAX_STATES_PER_LANE;
+export type WebGPUScanKernel = "parallel" | "sequential";
 
-/** Invocations per channel: the state size rounded up to a power of two, at most a workgroup. */
+/**
+ * A kernel's compile-time shape: invocations per workgroup, and tokens per invocation and chunk
+ * (parallel: consecutive tokens each invocation owns; sequential: tokens loaded at once).
+ */
+export interface WebGPUScanTiling {
+  chunk: number;
+  workgroup: number;
+}
+
+export const WEBGPU_TILINGS: Record<WebGPUScanKernel, WebGPUScanTiling> = {
+  parallel: { chunk: 8, workgroup: 128 },
+  sequential: { chunk: 16, workgroup: 128 },
+};
+/** States one sequential invocation keeps in registers (its loop over them is unrolled). */
+const MAX_STATES_PER_LANE = 16;
+/** The parallel kernel carries the state between chunks in workgroup memory, 4 bytes per state. */
+const PARALLEL_MAX_STATE = 1024;
+/** The largest state size both kernels hold. */
+export const WEBGPU_MAX_STATE = Math.min(PARALLEL_MAX_STATE, WEBGPU_TILINGS.sequential.workgroup * MAX_STATES_PER_LANE);
+/** WebGPU's guaranteed limit on workgroups along one dispatch dimension. */
+const MAX_WORKGROUPS_PER_DIMENSION = 65535;
+
+/** Sequential kernel: invocations per channel, the fewest (a power of two) whose registers hold the N states. */
 export function lanesPerChannel(state: number): number {
-  let lanes = 1;
-  while (lanes < state && lanes < WORKGROUP) lanes *= 2;
-  return lanes;
+  return 2 ** Math.ceil(Math.log2(Math.ceil(state / MAX_STATES_PER_LANE)));
+}
+
+/** Parallel kernel: at most this many channels per workgroup, and at least this many workgroups (tuned on an H100). */
+const MAX_CHANNELS_PER_GROUP = 16;
+const ENOUGH_WORKGROUPS = 384;
+
+/**
+ * Parallel kernel: channels per workgroup, the largest power of two up to MAX_CHANNELS_PER_GROUP that
+ * leaves ENOUGH_WORKGROUPS to fill the GPU and whose carried states fit in workgroup memory.
+ */
+export function channelsPerGroup({ batch, channels, state }: ScanSizes, workgroup = WEBGPU_TILINGS.parallel.workgroup): number {
+  let perGroup = 1;
+  const fits = (g: number) => g <= Math.min(MAX_CHANNELS_PER_GROUP, workgroup) && g * state <= PARALLEL_MAX_STATE;
+  while (fits(perGroup * 2) && batch * Math.ceil(channels / (perGroup * 2)) >= ENOUGH_WORKGROUPS) perGroup *= 2;
+  return perGroup;
 }
 
 const UNIFORMS = [
-  "batch", "channels", "length", "state", "lanes", "statesPerLane", "groupsPerRow", "rule", "hasZ", "keepRaw",
+  "batch", "channels", "length", "state", "lanes", "statesPerLane", "channelsPerGroup", "groupsPerRow", "rule", "hasZ", "keepRaw",
   "xBatch", "xChannel", "xTime", "bcBatch", "bcState", "bcTime", "finalStateOffset", "rawOffset",
 ] as const;
 
-/** `line(i)` for i = 0 … chunk − 1, one per line: the unrolled body of a loop over a chunk's tokens. */
-const unrolled = (chunk: number, line: (i: number) => string) => Array.from({ length: chunk }, (_, i) => line(i)).join("\n");
+/** `line(i)` for i = 0 … count − 1, one per line: the unrolled body of a loop. */
+const unrolled = (count: number, line: (i: number) => string) => Array.from({ length: count }, (_, i) => line(i)).join("\n");
 
-/**
- * The kernel for `chunk` tokens per barrier. The chunk's loads are written out one by one (not in a
- * loop) so that all of them are in flight at once: a loop that stores each load into an array waits
- * for every load in turn, which made an earlier version 10× slower on an H100. Tokens past the end
- * get Δ = 0, which leaves h unchanged, so the steps need no branch.
- * Workgroup memory holds C_t·h_t per (token, invocation), rotated by the token index so that both
- * the writes and the reads of a warp fall in different memory banks.
- */
-export function fusedScanShader(chunk: number): string {
-  return /* wgsl */ `
-const WORKGROUP = ${WORKGROUP};
-const CHUNK = ${chunk};
-const MAX_STATES_PER_LANE = ${MAX_STATES_PER_LANE};
-var<workgroup> partialY : array<f32, ${chunk * WORKGROUP}>;
-
-fn partialIndex(token : i32, invocation : i32) -> i32 {
-  return token * WORKGROUP + ((invocation + token) % WORKGROUP);
-}
-
+/** WGSL both kernels share: B̄'s scale and the write of one token's outputs. */
+const SHARED_WGSL = /* wgsl */ `
 // B̄/B: Δ (rule 0, Mamba) or Δ·(e^z − 1)/z with z = ΔA (rule 1, ZOH); a series near 0, where e^z − 1 cancels.
 fn inputScale(dt : f32, z : f32) -> f32 {
   if (uniforms.rule == 0) { return dt; }
@@ -65,73 +79,186 @@ fn inputScale(dt : f32, z : f32) -> f32 {
   return dt * (exp(z) - 1.0) / z;
 }
 
+// out_t = (y_t + D u_t)·SiLU(z_t), and y_t itself when asked.
+fn writeToken(at : i32, y : f32, skip : f32, x : f32, gate : f32) {
+  var gated = y + skip * x;
+  if (uniforms.hasZ == 1) { gated = gated * gate / (1.0 + exp(-gate)); }
+  result[at] = gated;
+  if (uniforms.keepRaw == 1) { result[uniforms.rawOffset + at] = y; }
+}
+`;
+
+/**
+ * The sequential kernel. Loops over a chunk's tokens and over a lane's states are written out (not
+ * looped) so that loads are all in flight at once and values stay in registers. Tokens past the end
+ * get Δ = 0, which leaves h unchanged, so the steps need no branch. Work split: a workgroup holds
+ * WORKGROUP/lanes neighbouring channels of one batch row.
+ */
+function sequentialScanShader({ chunk, workgroup }: WebGPUScanTiling): string {
+  const states = MAX_STATES_PER_LANE;
+  return /* wgsl */ `
+const WORKGROUP = ${workgroup};
+var<workgroup> partialY : array<f32, ${chunk * workgroup}>;
+
+${SHARED_WGSL}
 fn main(index : i32) {
   let lanes = uniforms.lanes;
+  let perLane = uniforms.statesPerLane;
   let invocation = i32(localIndex);
   let lane = invocation % lanes;
   let slot = invocation / lanes;
   let workgroupIndex = index / WORKGROUP;
-  let b = workgroupIndex / uniforms.groupsPerRow;
-  let c = (workgroupIndex % uniforms.groupsPerRow) * (WORKGROUP / lanes) + slot;
-  let inRange = b < uniforms.batch && c < uniforms.channels;
+  let b = min(workgroupIndex / uniforms.groupsPerRow, uniforms.batch - 1);
+  let channel = (workgroupIndex % uniforms.groupsPerRow) * (WORKGROUP / lanes) + slot;
+  // Invocations past the last channel compute a copy of it (so every load is in bounds and every
+  // barrier is reached) and write nothing.
+  let inRange = channel < uniforms.channels && workgroupIndex / uniforms.groupsPerRow < uniforms.batch;
+  let c = min(channel, uniforms.channels - 1);
   let L = uniforms.length;
   let N = uniforms.state;
   let xRow = b * uniforms.xBatch + c * uniforms.xChannel;
-  let bcRow = b * uniforms.bcBatch;
+  let firstState = lane * perLane;
+  let skip = D[c];
+  ${unrolled(states, (k) => `let has${k} = ${k} < perLane && firstState + ${k} < N;
+  let n${k} = min(firstState + ${k}, N - 1);
+  let bc${k} = b * uniforms.bcBatch + n${k} * uniforms.bcState;
+  let a${k} = A[c * N + n${k}];
+  var h${k} = 0.0;`)}
 
-  var h : array<f32, MAX_STATES_PER_LANE>;
-  var a : array<f32, MAX_STATES_PER_LANE>;
-  for (var k = 0; k < MAX_STATES_PER_LANE; k++) {
-    h[k] = 0.0;
-    a[k] = 0.0;
-    let n = lane + k * lanes;
-    if (inRange && n < N) { a[k] = A[c * N + n]; }
-  }
-
-  for (var t0 = 0; t0 < L; t0 += CHUNK) {
-    ${unrolled(chunk, (i) => `var y${i} = 0.0;`)}
-    if (inRange) {
-      for (var k = 0; k < uniforms.statesPerLane; k++) {
-        let n = lane + k * lanes;
-        if (n < N) {
-          let bcBase = bcRow + n * uniforms.bcState;
-          ${unrolled(chunk, (i) => `let t${i} = min(t0 + ${i}, L - 1);
-          let x${i} = u[xRow + t${i} * uniforms.xTime];
-          let dt${i} = select(0.0, delta[xRow + t${i} * uniforms.xTime], t0 + ${i} < L);
-          let b${i} = B[bcBase + t${i} * uniforms.bcTime];
-          let c${i} = C[bcBase + t${i} * uniforms.bcTime];`)}
-          let ak = a[k];
-          var hk = h[k];
-          ${unrolled(chunk, (i) => `hk = exp(dt${i} * ak) * hk + inputScale(dt${i}, dt${i} * ak) * b${i} * x${i};
-          y${i} += c${i} * hk;`)}
-          h[k] = hk;
-        }
+  for (var t0 = 0; t0 < L; t0 += ${chunk}) {
+    ${unrolled(chunk, (i) => `let t${i} = min(t0 + ${i}, L - 1);
+    let at${i} = xRow + t${i} * uniforms.xTime;
+    let x${i} = u[at${i}];
+    let dt${i} = select(0.0, delta[at${i}], t0 + ${i} < L);
+    let z${i} = Z[at${i}];
+    var y${i} = 0.0;`)}
+    ${unrolled(states, (k) => `if (has${k}) {
+      ${unrolled(chunk, (i) => `h${k} = exp(dt${i} * a${k}) * h${k} + inputScale(dt${i}, dt${i} * a${k}) * B[bc${k} + t${i} * uniforms.bcTime] * x${i};
+      y${i} += C[bc${k} + t${i} * uniforms.bcTime] * h${k};`)}
+    }`)}
+    if (lanes == 1) {
+      if (inRange) {
+        ${unrolled(chunk, (i) => `if (t0 + ${i} < L) { writeToken(at${i}, y${i}, skip, x${i}, z${i}); }`)}
       }
-      ${unrolled(chunk, (i) => `partialY[partialIndex(${i}, invocation)] = y${i};`)}
-    }
-    workgroupBarrier();
-    if (inRange) {
-      let steps = min(CHUNK, L - t0);
-      for (var i = lane; i < steps; i += lanes) {
-        var y = 0.0;
-        for (var l = 0; l < lanes; l++) { y += partialY[partialIndex(i, slot * lanes + l)]; }
-        let at = xRow + (t0 + i) * uniforms.xTime;
-        var gated = y + D[c] * u[at];
-        if (uniforms.hasZ == 1) {
-          let gate = Z[at];
-          gated = gated * gate / (1.0 + exp(-gate));
-        }
-        result[at] = gated;
-        if (uniforms.keepRaw == 1) { result[uniforms.rawOffset + at] = y; }
+    } else {
+      ${unrolled(chunk, (i) => `partialY[${i * workgroup} + invocation] = y${i};`)}
+      workgroupBarrier();
+      if (inRange) {
+        ${unrolled(chunk, (i) => `if (${i} % lanes == lane && t0 + ${i} < L) {
+          var y = 0.0;
+          for (var l = 0; l < lanes; l++) { y += partialY[${i * workgroup} + slot * lanes + l]; }
+          writeToken(at${i}, y, skip, x${i}, z${i});
+        }`)}
       }
+      workgroupBarrier();
     }
-    workgroupBarrier();
   }
 
   if (inRange) {
-    for (var k = 0; k < uniforms.statesPerLane; k++) {
-      let n = lane + k * lanes;
-      if (n < N) { result[uniforms.finalStateOffset + (b * uniforms.channels + c) * N + n] = h[k]; }
+    let finalRow = uniforms.finalStateOffset + (b * uniforms.channels + c) * N;
+    ${unrolled(states, (k) => `if (has${k}) { result[finalRow + n${k}] = h${k}; }`)}
+  }
+}
+`;
+}
+
+/**
+ * The parallel kernel, the official CUDA kernel's design: a workgroup takes G neighbouring channels
+ * of one batch row (G = uniforms.channelsPerGroup, a power of two); its WORKGROUP/G invocations per
+ * channel split time into chunks, each invocation owning ITEMS consecutive tokens. For each state n
+ * in turn: every invocation folds its tokens into one affine step h ↦ P·h + S; a scan over the
+ * channel's invocations (Hillis–Steele, in workgroup memory) composes the steps before it with the
+ * state carried from the previous chunk; every invocation then replays its tokens from that state,
+ * adding C_t·h_t to y_t. u, Δ, z are loaded once per chunk, B and C once per state. The G channels
+ * of a warp read the same B and C addresses, so G divides the traffic to the few L2 slices that
+ * hold B and C, which every channel of the batch row reads: on an H100 that traffic, not DRAM,
+ * limited the kernel at G = 1 once the scan had more workgroups than fit on the GPU at once.
+ */
+function parallelScanShader({ chunk: items, workgroup }: WebGPUScanTiling): string {
+  return /* wgsl */ `
+const WORKGROUP = ${workgroup};
+const ITEMS = ${items};
+var<workgroup> stepP : array<f32, ${2 * workgroup}>;
+var<workgroup> stepS : array<f32, ${2 * workgroup}>;
+var<workgroup> carried : array<f32, ${PARALLEL_MAX_STATE}>;
+${SHARED_WGSL}
+
+fn main(index : i32) {
+  let invocation = i32(localIndex);
+  let G = uniforms.channelsPerGroup;
+  let slots = WORKGROUP / G;
+  let g = invocation % G;
+  let slot = invocation / G;
+  let workgroupIndex = index / WORKGROUP;
+  let b = min(workgroupIndex / uniforms.groupsPerRow, uniforms.batch - 1);
+  let channel = (workgroupIndex % uniforms.groupsPerRow) * G + g;
+  // Invocations past the last channel compute a copy of it (so every load is in bounds and every
+  // barrier is reached) and write nothing.
+  let inRange = channel < uniforms.channels && workgroupIndex / uniforms.groupsPerRow < uniforms.batch;
+  let c = min(channel, uniforms.channels - 1);
+  let L = uniforms.length;
+  let N = uniforms.state;
+  let xRow = b * uniforms.xBatch + c * uniforms.xChannel;
+  let skip = D[c];
+  for (var i = invocation; i < G * N; i += WORKGROUP) { carried[i] = 0.0; }
+
+  for (var t0 = 0; t0 < L; t0 += slots * ITEMS) {
+    let first = t0 + slot * ITEMS;
+    ${unrolled(items, (i) => `let t${i} = min(first + ${i}, L - 1);
+    let at${i} = xRow + t${i} * uniforms.xTime;
+    let x${i} = u[at${i}];
+    let dt${i} = select(0.0, delta[at${i}], first + ${i} < L);
+    var y${i} = 0.0;`)}
+    for (var n = 0; n < N; n++) {
+      let a = A[c * N + n];
+      let bc = b * uniforms.bcBatch + n * uniforms.bcState;
+      // C is loaded with B, before the barriers, so that one wait on memory serves both.
+      ${unrolled(items, (i) => `let decay${i} = exp(dt${i} * a);
+      let input${i} = inputScale(dt${i}, dt${i} * a) * B[bc + t${i} * uniforms.bcTime] * x${i};
+      let readout${i} = C[bc + t${i} * uniforms.bcTime];`)}
+      // This invocation's tokens as one step h ↦ P·h + S.
+      var P = 1.0;
+      var S = 0.0;
+      ${unrolled(items, (i) => `S = decay${i} * S + input${i};
+      P = P * decay${i};`)}
+      // Inclusive scan over the channel's slots, double-buffered: afterwards (P, S) maps the chunk's
+      // start state to the end of this invocation's tokens.
+      stepP[invocation] = P;
+      stepS[invocation] = S;
+      workgroupBarrier();
+      var read = 0;
+      for (var offset = 1; offset < slots; offset *= 2) {
+        if (slot >= offset) {
+          let before = read + invocation - offset * G;
+          S = P * stepS[before] + S;
+          P = P * stepP[before];
+        }
+        read = WORKGROUP - read;
+        stepP[read + invocation] = P;
+        stepS[read + invocation] = S;
+        workgroupBarrier();
+      }
+      let chunkStart = carried[g * N + n];
+      var h = chunkStart;
+      if (slot > 0) {
+        let before = read + invocation - G;
+        h = stepP[before] * chunkStart + stepS[before];
+      }
+      ${unrolled(items, (i) => `h = decay${i} * h + input${i};
+      y${i} += readout${i} * h;`)}
+      workgroupBarrier();
+      if (slot == slots - 1) { carried[g * N + n] = h; }
+    }
+    if (inRange) {
+      ${unrolled(items, (i) => `if (first + ${i} < L) { writeToken(at${i}, y${i}, skip, x${i}, Z[at${i}]); }`)}
+    }
+  }
+  workgroupBarrier();
+  let firstChannel = (workgroupIndex % uniforms.groupsPerRow) * G;
+  for (var i = invocation; i < G * N; i += WORKGROUP) {
+    let owner = firstChannel + i / N;
+    if (owner < uniforms.channels && workgroupIndex / uniforms.groupsPerRow < uniforms.batch) {
+      result[uniforms.finalStateOffset + (b * uniforms.channels + owner) * N + i % N] = carried[i];
     }
   }
 }
@@ -150,7 +277,8 @@ export interface ScanTensors {
   z?: tf.Tensor;
 }
 
-/** Runs the kernel; returns the packed float32 buffer of layout.ts as a new 1-D tensor. */
+
+/** Runs a kernel; returns the packed float32 buffer of layout.ts as a new 1-D tensor. */
 export function scanWebGPU(
   backend: WebGPUBackend,
   tensors: ScanTensors,
@@ -158,39 +286,39 @@ export function scanWebGPU(
   layout: ScanLayoutName,
   rule: BRule,
   keepRaw: boolean,
-  chunk = WEBGPU_CHUNK,
+  kernel: WebGPUScanKernel,
+  tiling = WEBGPU_TILINGS[kernel],
+  parallelChannelsPerGroup = channelsPerGroup(sizes, tiling.workgroup),
 ): tf.TensorInfo {
   const { batch, channels, state } = sizes;
-  const lanes = lanesPerChannel(state);
-  const groupsPerRow = Math.ceil(channels / (WORKGROUP / lanes));
+  const lanes = kernel === "sequential" ? lanesPerChannel(state) : 1;
+  const perGroup = kernel === "sequential" ? tiling.workgroup / lanes : parallelChannelsPerGroup;
+  const groupsPerRow = Math.ceil(channels / perGroup);
+  const workgroups = batch * groupsPerRow;
   const offsets = packedOffsets(sizes, keepRaw);
   const strides = scanStrides(layout, sizes);
   const values: Record<(typeof UNIFORMS)[number], number> = {
     ...sizes,
     lanes,
     statesPerLane: Math.ceil(state / lanes),
+    channelsPerGroup: perGroup,
     groupsPerRow,
     rule: rule === "mamba" ? 0 : 1,
     hasZ: tensors.z ? 1 : 0,
     keepRaw: keepRaw ? 1 : 0,
-    xBatch: strides.xBatch,
-    xChannel: strides.xChannel,
-    xTime: strides.xTime,
-    bcBatch: strides.bcBatch,
-    bcState: strides.bcState,
-    bcTime: strides.bcTime,
+    ...strides,
     finalStateOffset: offsets.finalState,
     rawOffset: offsets.raw,
   };
   const program = {
     variableNames: ["u", "delta", "A", "B", "C", "D", "Z"],
     outputShape: [offsets.total],
-    shaderKey: `mambaFusedSelectiveScan${chunk}`,
+    shaderKey: `mambaFusedSelectiveScan_${kernel}_${tiling.chunk}x${tiling.workgroup}`,
     dispatchLayout: { x: [0] },
-    dispatch: [batch * groupsPerRow, 1, 1] as [number, number, number],
-    workgroupSize: [WORKGROUP, 1, 1] as [number, number, number],
+    dispatch: [Math.min(workgroups, MAX_WORKGROUPS_PER_DIMENSION), Math.ceil(workgroups / MAX_WORKGROUPS_PER_DIMENSION), 1] as [number, number, number],
+    workgroupSize: [tiling.workgroup, 1, 1] as [number, number, number],
     uniforms: UNIFORMS.map((name) => `${name} : i32,`).join(" "),
-    getUserCode: () => fusedScanShader(chunk),
+    getUserCode: () => (kernel === "sequential" ? sequentialScanShader(tiling) : parallelScanShader(tiling)),
   };
   const { u, delta, A, B, C, D } = tensors;
   const inputs = [u, delta, A, B, C, D, tensors.z ?? u].map((t) => ({ dataId: t.dataId, dtype: t.dtype, shape: [t.size, 1] }));
