@@ -5,7 +5,9 @@
  * the first call's extra time (pipeline compilation); achieved bandwidth against the memory-traffic
  * floor (read u, Δ, z, B, C; write out and the final state); max relative error of out against the
  * float64 reference on the first 128 channels. Writes rows as JSON to $OUT/gpu-bench.json if $OUT is set.
- *   bash .gpubench/run.sh [--shapes=1x2048x1536x16,...] [--runs=20] [--naive]
+ *   bash .gpubench/run.sh [--shapes=1x2048x1536x16,...] [--runs=20] [--naive] [--inputs=computed]
+ *     [--layouts=channels-first,tokens-first] [--kernels=parallel,sequential] [--chunks=4,8]
+ *     [--workgroups=64,128] [--groups=auto,1,4,16]   (the last four for tuning; defaults: the engine's)
  */
 import "./dawn-globals.js";
 import * as tf from "@tensorflow/tfjs-core";
@@ -33,9 +35,9 @@ const tilingsOf = (kernel: WebGPUScanKernel): WebGPUScanTiling[] =>
   );
 /** Parallel kernel: channels per workgroup; "auto" = the engine's choice (channelsPerGroup). */
 const groupChoices = (option("groups") ?? "auto").split(",").map((text) => (text === "auto" ? undefined : Number(text)));
-/** channels-first = the golden/CUDA layout (batch, channels, length); tokens-first = the block's (batch, length, channels). */
 /** Where the inputs' buffers come from: uploaded from the host (default) or written by a GPU op. */
 const computedInputs = option("inputs") === "computed";
+/** channels-first = the golden/CUDA layout (batch, channels, length); tokens-first = the block's (batch, length, channels). */
 const layouts = (option("layouts") ?? "channels-first,tokens-first").split(",") as ScanLayoutName[];
 
 /** (batch, rows, length) → (batch, length, rows) or back, for a buffer of batch·rows·length values. */
@@ -64,7 +66,7 @@ let lastLaid: { inputs: Inputs; layout: ScanLayoutName; laid: Inputs } | undefin
 function inLayout(inputs: Inputs, { B, L, D, N }: BenchShape, layout: ScanLayoutName): Inputs {
   if (layout === "channels-first") return inputs;
   if (lastLaid?.inputs !== inputs || lastLaid.layout !== layout) {
-    lastLaid = undefined;
+    lastLaid = undefined; // let the previous copy go before making the next
     const laid = { ...inputs, u: swapLast(inputs.u, B, D, L), delta: swapLast(inputs.delta, B, D, L), z: swapLast(inputs.z, B, D, L), B: swapLast(inputs.B, B, N, L), C: swapLast(inputs.C, B, N, L) };
     lastLaid = { inputs, layout, laid };
   }
