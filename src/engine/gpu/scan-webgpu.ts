@@ -7,7 +7,7 @@
  *     Hundreds of thousands of invocations keep a GPU's memory system busy.
  *   - "sequential" (software adapters such as SwiftShader, which run invocations on a few CPU cores
  *     where every barrier is a costly context switch): one invocation walks time for a channel,
- *     keeping up to MAX_STATES_PER_LANE states in registers; larger N is shared by several lanes that
+ *     keeping up to WEBGPU_TILINGS.sequential.states states in registers; larger N is shared by several lanes that
  *     sum their parts of y in workgroup memory.
  * Every size, stride and switch is a uniform, so new sizes reuse the compiled pipeline. All inputs
  * are passed as (size, 1) tensors so that tfjs's shader key (which looks at ranks and broadcasting)
@@ -21,33 +21,34 @@ import type { BRule } from "../types.js";
 export type WebGPUScanKernel = "parallel" | "sequential";
 
 /**
- * A kernel's compile-time shape: invocations per workgroup, and tokens per invocation and chunk
- * (parallel: consecutive tokens each invocation owns; sequential: tokens loaded at once).
+ * A kernel's compile-time shape: invocations per workgroup; tokens per invocation and chunk
+ * (parallel: consecutive tokens each invocation owns; sequential: tokens loaded at once); states an
+ * invocation holds at once (parallel: per pass of barriers; sequential: per lane). The loops over a
+ * chunk's tokens and a pass's states are unrolled.
  */
 export interface WebGPUScanTiling {
   chunk: number;
   workgroup: number;
+  states: number;
 }
 
 export const WEBGPU_TILINGS: Record<WebGPUScanKernel, WebGPUScanTiling> = {
-  parallel: { chunk: 8, workgroup: 128 },
-  sequential: { chunk: 16, workgroup: 128 },
+  parallel: { chunk: 8, workgroup: 128, states: 2 },
+  sequential: { chunk: 16, workgroup: 128, states: 16 },
 };
-/** States one sequential invocation keeps in registers (its loop over them is unrolled). */
-const MAX_STATES_PER_LANE = 16;
 /** The parallel kernel carries the state between chunks in workgroup memory, 4 bytes per state. */
 const PARALLEL_MAX_STATE = 1024;
 /** The largest state size both kernels hold. */
-export const WEBGPU_MAX_STATE = Math.min(PARALLEL_MAX_STATE, WEBGPU_TILINGS.sequential.workgroup * MAX_STATES_PER_LANE);
+export const WEBGPU_MAX_STATE = Math.min(PARALLEL_MAX_STATE, WEBGPU_TILINGS.sequential.workgroup * WEBGPU_TILINGS.sequential.states);
 /** WebGPU's guaranteed limit on workgroups along one dispatch dimension. */
 const MAX_WORKGROUPS_PER_DIMENSION = 65535;
 
 /** Sequential kernel: invocations per channel, the fewest (a power of two) whose registers hold the N states. */
-export function lanesPerChannel(state: number): number {
-  return 2 ** Math.ceil(Math.log2(Math.ceil(state / MAX_STATES_PER_LANE)));
+export function lanesPerChannel(state: number, statesPerLane = WEBGPU_TILINGS.sequential.states): number {
+  return 2 ** Math.ceil(Math.log2(Math.ceil(state / statesPerLane)));
 }
 
-/** Parallel kernel: at most this many channels per workgroup, and at least this many workgroups (tuned on an H100). */
+/** Parallel kernel: at most this many channels per workgroup, and at least this many workgroups (tuned on an H100, checked on an H200). */
 const MAX_CHANNELS_PER_GROUP = 16;
 const ENOUGH_WORKGROUPS = 384;
 
@@ -94,8 +95,7 @@ fn writeToken(at : i32, y : f32, skip : f32, x : f32, gate : f32) {
  * get Δ = 0, which leaves h unchanged, so the steps need no branch. Work split: a workgroup holds
  * WORKGROUP/lanes neighbouring channels of one batch row.
  */
-function sequentialScanShader({ chunk, workgroup }: WebGPUScanTiling): string {
-  const states = MAX_STATES_PER_LANE;
+function sequentialScanShader({ chunk, workgroup, states }: WebGPUScanTiling): string {
   return /* wgsl */ `
 const WORKGROUP = ${workgroup};
 var<workgroup> partialY : array<f32, ${chunk * workgroup}>;
@@ -125,11 +125,11 @@ fn main(index : i32) {
   let a${k} = A[c * N + n${k}];
   var h${k} = 0.0;`)}
 
-  for (var t0 = 0; t0 < L; t0 += ${chunk}) {
-    ${unrolled(chunk, (i) => `let t${i} = min(t0 + ${i}, L - 1);
+  for (var chunkFirst = 0; chunkFirst < L; chunkFirst += ${chunk}) {
+    ${unrolled(chunk, (i) => `let t${i} = min(chunkFirst + ${i}, L - 1);
     let at${i} = xRow + t${i} * uniforms.xTime;
     let x${i} = u[at${i}];
-    let dt${i} = select(0.0, delta[at${i}], t0 + ${i} < L);
+    let dt${i} = select(0.0, delta[at${i}], chunkFirst + ${i} < L);
     let z${i} = Z[at${i}];
     var y${i} = 0.0;`)}
     ${unrolled(states, (k) => `if (has${k}) {
@@ -138,13 +138,13 @@ fn main(index : i32) {
     }`)}
     if (lanes == 1) {
       if (inRange) {
-        ${unrolled(chunk, (i) => `if (t0 + ${i} < L) { writeToken(at${i}, y${i}, skip, x${i}, z${i}); }`)}
+        ${unrolled(chunk, (i) => `if (chunkFirst + ${i} < L) { writeToken(at${i}, y${i}, skip, x${i}, z${i}); }`)}
       }
     } else {
       ${unrolled(chunk, (i) => `partialY[${i * workgroup} + invocation] = y${i};`)}
       workgroupBarrier();
       if (inRange) {
-        ${unrolled(chunk, (i) => `if (${i} % lanes == lane && t0 + ${i} < L) {
+        ${unrolled(chunk, (i) => `if (${i} % lanes == lane && chunkFirst + ${i} < L) {
           var y = 0.0;
           for (var l = 0; l < lanes; l++) { y += partialY[${i * workgroup} + slot * lanes + l]; }
           writeToken(at${i}, y, skip, x${i}, z${i});
@@ -165,21 +165,22 @@ fn main(index : i32) {
 /**
  * The parallel kernel, the official CUDA kernel's design: a workgroup takes G neighbouring channels
  * of one batch row (G = uniforms.channelsPerGroup, a power of two); its WORKGROUP/G invocations per
- * channel split time into chunks, each invocation owning ITEMS consecutive tokens. For each state n
- * in turn: every invocation folds its tokens into one affine step h ↦ P·h + S; a scan over the
- * channel's invocations (Hillis–Steele, in workgroup memory) composes the steps before it with the
- * state carried from the previous chunk; every invocation then replays its tokens from that state,
- * adding C_t·h_t to y_t. u, Δ, z are loaded once per chunk, B and C once per state. The G channels
- * of a warp read the same B and C addresses, so G divides the traffic to the few L2 slices that
- * hold B and C, which every channel of the batch row reads: on an H100 that traffic, not DRAM,
- * limited the kernel at G = 1 once the scan had more workgroups than fit on the GPU at once.
+ * channel split time into chunks, each invocation owning ITEMS consecutive tokens. For PASS states
+ * at a time: every invocation folds its tokens into one affine step h ↦ P·h + S per state; a scan
+ * over the channel's invocations (Hillis–Steele, in workgroup memory) composes the steps before it
+ * with the state carried from the previous chunk; every invocation then replays its tokens from that
+ * state, adding C_t·h_t to y_t. u, Δ, z are loaded once per chunk, B and C once per state. A pass's
+ * states share the scan's barriers and its waits on memory: the kernel's time on a GPU is mostly
+ * that chain of waits, once per pass (two states per pass: tuned on an H200).
  */
-function parallelScanShader({ chunk: items, workgroup }: WebGPUScanTiling): string {
+function parallelScanShader({ chunk: items, workgroup, states: pass }: WebGPUScanTiling): string {
+  const perState = (line: (k: number) => string) => unrolled(pass, line);
   return /* wgsl */ `
 const WORKGROUP = ${workgroup};
-const ITEMS = ${items};
-var<workgroup> stepP : array<f32, ${2 * workgroup}>;
-var<workgroup> stepS : array<f32, ${2 * workgroup}>;
+const PASS = ${pass};
+// Steps of one pass, double-buffered: [buffer][state of the pass][invocation].
+var<workgroup> stepP : array<f32, ${2 * pass * workgroup}>;
+var<workgroup> stepS : array<f32, ${2 * pass * workgroup}>;
 var<workgroup> carried : array<f32, ${PARALLEL_MAX_STATE}>;
 ${SHARED_WGSL}
 
@@ -202,52 +203,54 @@ fn main(index : i32) {
   let skip = D[c];
   for (var i = invocation; i < G * N; i += WORKGROUP) { carried[i] = 0.0; }
 
-  for (var t0 = 0; t0 < L; t0 += slots * ITEMS) {
-    let first = t0 + slot * ITEMS;
+  for (var chunkFirst = 0; chunkFirst < L; chunkFirst += slots * ${items}) {
+    let first = chunkFirst + slot * ${items};
     ${unrolled(items, (i) => `let t${i} = min(first + ${i}, L - 1);
     let at${i} = xRow + t${i} * uniforms.xTime;
     let x${i} = u[at${i}];
     let dt${i} = select(0.0, delta[at${i}], first + ${i} < L);
     var y${i} = 0.0;`)}
-    for (var n = 0; n < N; n++) {
-      let a = A[c * N + n];
-      let bc = b * uniforms.bcBatch + n * uniforms.bcState;
-      // C is loaded with B, before the barriers, so that one wait on memory serves both.
-      ${unrolled(items, (i) => `let decay${i} = exp(dt${i} * a);
-      let input${i} = inputScale(dt${i}, dt${i} * a) * B[bc + t${i} * uniforms.bcTime] * x${i};
-      let readout${i} = C[bc + t${i} * uniforms.bcTime];`)}
-      // This invocation's tokens as one step h ↦ P·h + S.
-      var P = 1.0;
-      var S = 0.0;
-      ${unrolled(items, (i) => `S = decay${i} * S + input${i};
-      P = P * decay${i};`)}
-      // Inclusive scan over the channel's slots, double-buffered: afterwards (P, S) maps the chunk's
-      // start state to the end of this invocation's tokens.
-      stepP[invocation] = P;
-      stepS[invocation] = S;
+    for (var n0 = 0; n0 < N; n0 += PASS) {
+      // States past N (when PASS does not divide N) repeat the last one with C = 0 and are not kept.
+      ${perState((k) => `let has${k} = n0 + ${k} < N;
+      let n${k} = min(n0 + ${k}, N - 1);
+      let a${k} = A[c * N + n${k}];
+      let bc${k} = b * uniforms.bcBatch + n${k} * uniforms.bcState;
+      ${unrolled(items, (i) => `let decay${k}_${i} = exp(dt${i} * a${k});
+      let input${k}_${i} = inputScale(dt${i}, dt${i} * a${k}) * B[bc${k} + t${i} * uniforms.bcTime] * x${i};
+      let readout${k}_${i} = select(0.0, C[bc${k} + t${i} * uniforms.bcTime], has${k});`)}`)}
+      // This invocation's tokens as one step h ↦ P·h + S per state.
+      ${perState((k) => `var P${k} = 1.0;
+      var S${k} = 0.0;
+      ${unrolled(items, (i) => `S${k} = decay${k}_${i} * S${k} + input${k}_${i};
+      P${k} = P${k} * decay${k}_${i};`)}
+      stepP[${k * workgroup} + invocation] = P${k};
+      stepS[${k * workgroup} + invocation] = S${k};`)}
       workgroupBarrier();
+      // Inclusive scan over the channel's slots: afterwards (P, S) maps the chunk's start state to
+      // the end of this invocation's tokens.
       var read = 0;
       for (var offset = 1; offset < slots; offset *= 2) {
         if (slot >= offset) {
           let before = read + invocation - offset * G;
-          S = P * stepS[before] + S;
-          P = P * stepP[before];
+          ${perState((k) => `S${k} = P${k} * stepS[before + ${k * workgroup}] + S${k};
+          P${k} = P${k} * stepP[before + ${k * workgroup}];`)}
         }
-        read = WORKGROUP - read;
-        stepP[read + invocation] = P;
-        stepS[read + invocation] = S;
+        read = ${pass * workgroup} - read;
+        ${perState((k) => `stepP[read + ${k * workgroup} + invocation] = P${k};
+        stepS[read + ${k * workgroup} + invocation] = S${k};`)}
         workgroupBarrier();
       }
-      let chunkStart = carried[g * N + n];
-      var h = chunkStart;
-      if (slot > 0) {
-        let before = read + invocation - G;
-        h = stepP[before] * chunkStart + stepS[before];
-      }
-      ${unrolled(items, (i) => `h = decay${i} * h + input${i};
-      y${i} += readout${i} * h;`)}
+      let before = read + invocation - G;
+      ${perState((k) => `let chunkStart${k} = carried[g * N + n${k}];
+      var h${k} = chunkStart${k};
+      if (slot > 0) { h${k} = stepP[before + ${k * workgroup}] * chunkStart${k} + stepS[before + ${k * workgroup}]; }
+      ${unrolled(items, (i) => `h${k} = decay${k}_${i} * h${k} + input${k}_${i};
+      y${i} += readout${k}_${i} * h${k};`)}`)}
       workgroupBarrier();
-      if (slot == slots - 1) { carried[g * N + n] = h; }
+      if (slot == slots - 1) {
+        ${perState((k) => `if (has${k}) { carried[g * N + n${k}] = h${k}; }`)}
+      }
     }
     if (inRange) {
       ${unrolled(items, (i) => `if (first + ${i} < L) { writeToken(at${i}, y${i}, skip, x${i}, Z[at${i}]); }`)}
@@ -291,7 +294,7 @@ export function scanWebGPU(
   parallelChannelsPerGroup = channelsPerGroup(sizes, tiling.workgroup),
 ): tf.TensorInfo {
   const { batch, channels, state } = sizes;
-  const lanes = kernel === "sequential" ? lanesPerChannel(state) : 1;
+  const lanes = kernel === "sequential" ? lanesPerChannel(state, tiling.states) : 1;
   const perGroup = kernel === "sequential" ? tiling.workgroup / lanes : parallelChannelsPerGroup;
   const groupsPerRow = Math.ceil(channels / perGroup);
   const workgroups = batch * groupsPerRow;
@@ -313,7 +316,7 @@ export function scanWebGPU(
   const program = {
     variableNames: ["u", "delta", "A", "B", "C", "D", "Z"],
     outputShape: [offsets.total],
-    shaderKey: `mambaFusedSelectiveScan_${kernel}_${tiling.chunk}x${tiling.workgroup}`,
+    shaderKey: `mambaFusedSelectiveScan_${kernel}_${tiling.chunk}x${tiling.workgroup}x${tiling.states}`,
     dispatchLayout: { x: [0] },
     dispatch: [Math.min(workgroups, MAX_WORKGROUPS_PER_DIMENSION), Math.ceil(workgroups / MAX_WORKGROUPS_PER_DIMENSION), 1] as [number, number, number],
     workgroupSize: [tiling.workgroup, 1, 1] as [number, number, number],
