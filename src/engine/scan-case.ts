@@ -4,8 +4,9 @@
  * `rule` ("mamba" by default). Outputs, if present, are ignored here.
  */
 import { check } from "./errors.js";
+import { createRandom } from "./random.js";
 import { isObject, readJsonTensor, toJsonTensor, type JsonTensor } from "./tensor-json.js";
-import type { SelectiveScanInputs, SelectiveScanOutputs } from "./types.js";
+import type { BRule, SelectiveScanInputs, SelectiveScanOutputs } from "./types.js";
 
 /** Parses a scan case and checks that all shapes agree; throws EngineError naming the first mismatch. */
 export function parseScanCase(json: unknown): SelectiveScanInputs {
@@ -51,5 +52,34 @@ export function scanOutputsToJson(inputs: SelectiveScanInputs, outputs: Selectiv
     out: toJsonTensor([batch, channels, length], outputs.out),
     y_no_skip_no_gate: toJsonTensor([batch, channels, length], outputs.yNoSkipNoGate),
     final_state: toJsonTensor([batch, channels, state], outputs.finalState),
+  };
+}
+
+/**
+ * A random scan case for checking a kernel against the float64 reference: Δ up to 2 and A down to −8
+ * (decays from near 1 to e^−16), inputs of either sign, a gate when asked. Same sizes and seed, same case.
+ */
+export function randomScanCase(
+  sizes: { batch: number; channels: number; length: number; state: number },
+  rule: BRule,
+  seed: number,
+  withGate: boolean,
+): SelectiveScanInputs {
+  const { batch, channels, length, state } = sizes;
+  const random = createRandom(seed);
+  const draw = (size: number, low: number, high: number) => random.fill(size, () => random.uniformIn(low, high));
+  return {
+    batch,
+    channels,
+    length,
+    state,
+    u: draw(batch * channels * length, -2, 2),
+    delta: draw(batch * channels * length, 0.001, 2),
+    A: draw(channels * state, -8, -0.05),
+    B: draw(batch * state * length, -1.5, 1.5),
+    C: draw(batch * state * length, -1.5, 1.5),
+    D: draw(channels, -1, 1),
+    z: withGate ? draw(batch * channels * length, -3, 3) : undefined,
+    rule,
   };
 }

@@ -7,13 +7,11 @@
  * no chart shows the overflow badge (charts/chart.ts) in a page's default state: no false alarm.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Browser } from "playwright-core";
+import { before, test } from "node:test";
 import { builtPages, isTfjs } from "../../bench/budgets.ts";
-import { launchChromium, serveStatic, type StaticServer } from "./harness.ts";
+import { useSite } from "./harness.ts";
 
-let server: StaticServer;
-let browser: Browser;
+const site = useSite();
 /** What each built page did at its defaults (filled once in `before`: one visit per page). */
 const visits = new Map<string, Visit>();
 
@@ -27,26 +25,19 @@ interface Visit {
 }
 
 before(async () => {
-  server = await serveStatic();
-  browser = await launchChromium();
   for (const path of builtPages()) visits.set(path, await visit(path));
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
 });
 
 /** Opens `path` at its defaults and records its tfjs requests, its badge and its overflowing charts. */
 async function visit(path: string): Promise<Visit> {
-  const context = await browser.newContext();
+  const context = await site.browser.newContext();
   const page = await context.newPage();
   const modules: string[] = [];
   page.on("request", (request) => {
     if (isTfjs(request.url())) modules.push(new URL(request.url()).pathname);
   });
   // ?backend=cpu: an engine, where there is one, starts in a second instead of probing WebGPU.
-  await page.goto(`${server.origin}${path}?backend=cpu`, { waitUntil: "load" });
+  await page.goto(`${site.server.origin}${path}?backend=cpu`, { waitUntil: "load" });
   await page.waitForLoadState("networkidle");
   if (modules.length > 0) {
     await page.waitForFunction(() => ["webgpu", "webgl", "cpu"].includes(document.getElementById("backend-badge")?.dataset.backend ?? ""), null, { timeout: 20_000 }).catch(() => {});

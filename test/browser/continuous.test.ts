@@ -3,29 +3,21 @@
  * stability verdict match the float64 engine, and the live block's channel figures follow their sliders.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { before, test } from "node:test";
+import type { Page } from "playwright-core";
 import { eigenvalues2x2, type Matrix2 } from "../../src/engine/continuous.ts";
-import { describeProblems, launchChromium, openPage, serveStatic, type OpenedPage, type StaticServer } from "./harness.ts";
+import { describeProblems, openPage, type OpenedPage, useSite } from "./harness.ts";
 import { figureSvg, nudgeAndExpectChange } from "./chapter-helpers.ts";
 
-let server: StaticServer;
-let browser: Browser;
+const site = useSite();
 let opened: OpenedPage;
 let page: Page;
 
 before(async () => {
-  server = await serveStatic();
-  browser = await launchChromium();
   // The float64 engine runs the live block: fast and deterministic here; gpu.test.ts covers the GPU engine.
-  opened = await openPage(browser, server.origin, "/continuous?backend=reference");
+  opened = await openPage(site.browser, site.server.origin, "/continuous?backend=reference");
   page = opened.page;
   await page.locator("#block-channel-memory svg .kit-series").first().waitFor({ timeout: 60_000 });
-});
-after(async () => {
-  await opened?.context.close();
-  await browser?.close();
-  await server?.close();
 });
 
 /** The eigenvalue markers as drawn: [re, im] from their data attributes. */

@@ -6,27 +6,18 @@
  * scan's states; both timing buttons produce numbers; the page stays clean.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { describe, test } from "node:test";
+import type { Page } from "playwright-core";
 import { selectiveScan } from "../../src/engine/selective-scan.ts";
 import { scan } from "../../src/engine/scans.ts";
 import { channelScanInputs, frozenKernel, liveBlock, scanPairs } from "../../src/components/convolution-scan/lti-case.ts";
-import { describeProblems, launchChromium, openPage, serveStatic, type StaticServer } from "./harness.ts";
+import { describeProblems, openPage, useSite } from "./harness.ts";
 
 const AGREEMENT = 1e-5;
 /** The page's defaults. */
 const DEFAULTS = { seed: 1, length: 64, channel: 3, token: 0, deltaScale: 10 };
 
-let server: StaticServer;
-let browser: Browser;
-before(async () => {
-  server = await serveStatic();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useSite();
 
 function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length, "lengths differ");
@@ -104,7 +95,7 @@ async function checkSelective(page: Page): Promise<void> {
 
 describe("the convolution-scan page", () => {
   test("on WebGL: the three methods agree; kernel, sliding convolution, associativity and both step-throughs follow their controls and the engine; selective breaks the convolution", async () => {
-    const { context, page, problems } = await openPage(browser, server.origin, "/convolution-scan?backend=webgl");
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/convolution-scan?backend=webgl");
     try {
       await checkAgreement(page, "webgl");
       const setup = { ...DEFAULTS, channel: 5, token: 7, deltaScale: 4 };
@@ -170,7 +161,7 @@ describe("the convolution-scan page", () => {
   });
 
   test("on WebGPU: the three methods agree, selective breaks the convolution, and the timing buttons measure the scan, attention and the naive loop", async () => {
-    const { context, page, problems } = await openPage(browser, server.origin, "/convolution-scan?backend=webgpu&max-length=64&fused-length=64");
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/convolution-scan?backend=webgpu&max-length=64&fused-length=64");
     try {
       await checkAgreement(page, "webgpu");
       await checkSelective(page);

@@ -6,32 +6,21 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
 import { exactAtSamples, heldSamples } from "../../src/engine/discretisation-error.ts";
 import { stability, type DiscretisationRule } from "../../src/engine/discretise.ts";
 import { signalValue } from "../../src/engine/signals.ts";
 import { errorSeries, HORIZON, modeFor, SWEEP_DELTAS } from "../../src/components/discretisation/figures.ts";
-import { describeProblems, launchChromium, openPage, serveStatic, type OpenedPage, type StaticServer } from "./harness.ts";
+import { describeProblems, openPage, type OpenedPage, useSite } from "./harness.ts";
 import { nudgeAndExpectChange } from "./chapter-helpers.ts";
 
-let server: StaticServer;
-let browser: Browser;
+const site = useSite();
 const opened: OpenedPage[] = [];
-
-before(async () => {
-  server = await serveStatic();
-  browser = await launchChromium();
-});
-after(async () => {
-  for (const { context } of opened) await context.close();
-  await browser?.close();
-  await server?.close();
-});
 
 async function open(query: string): Promise<Page> {
   // The float64 engine runs the live block: fast and deterministic here; gpu.test.ts covers the GPU engine.
-  const page = await openPage(browser, server.origin, `/discretisation?backend=reference${query ? `&${query.slice(1)}` : ""}`);
+  const page = await openPage(site.browser, site.server.origin, `/discretisation?backend=reference${query ? `&${query.slice(1)}` : ""}`);
   opened.push(page);
   await page.page.locator("#rule-verdicts li").first().waitFor({ timeout: 60_000 });
   return page.page;

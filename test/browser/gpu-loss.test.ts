@@ -6,22 +6,11 @@
  * device it creates (an init script) so the test can take tfjs's away, as a driver reset would.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { CHROMIUM_ARGS, describeProblems, launchChromium, serveStatic, type PageProblems, type StaticServer } from "./harness.ts";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
+import { CHROMIUM_ARGS, describeProblems, openPage, type PageProblems, useSite } from "./harness.ts";
 
-let server: StaticServer;
-let browser: Browser;
-
-before(async () => {
-  server = await serveStatic();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useSite();
 
 /** Runs in the page before its scripts: keeps every WebGL2 context and WebGPU device it creates. */
 function recordGpuHandles(): void {
@@ -48,16 +37,7 @@ function recordGpuHandles(): void {
 
 /** Opens /kit on `backend` with the recorder installed; resolves once the widget has drawn on that backend. */
 async function openKitOn(backend: "webgl" | "webgpu"): Promise<{ page: Page; problems: PageProblems; close(): Promise<void> }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript(recordGpuHandles);
-  const page = await context.newPage();
-  const problems: PageProblems = { consoleErrors: [], consoleWarnings: [], pageErrors: [], failedRequests: [], offOriginRequests: [] };
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.consoleErrors.push(message.text());
-    if (message.type() === "warning") problems.consoleWarnings.push(message.text());
-  });
-  page.on("pageerror", (error) => problems.pageErrors.push(String(error.stack ?? error)));
-  await page.goto(`${server.origin}/kit?backend=${backend}`);
+  const { context, page, problems } = await openPage(site.browser, site.server.origin, `/kit?backend=${backend}`, { initScript: recordGpuHandles });
   const label = backend === "webgl" ? "WebGL2" : "WebGPU";
   await page.waitForFunction((name) => document.querySelector(".kit-widget-status")?.textContent?.startsWith(`Engine: ${name} ·`), label, { timeout: 90_000 });
   assert.equal(await page.locator("#backend-badge").textContent(), `runs on ${label}`);

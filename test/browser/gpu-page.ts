@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { mambaBlockForward } from "../../src/engine/block.js";
 import { initMambaBlock } from "../../src/engine/init.js";
 import { createRandom } from "../../src/engine/random.js";
-import { parseScanCase } from "../../src/engine/scan-case.js";
+import { parseScanCase, randomScanCase } from "../../src/engine/scan-case.js";
 import { selectiveScan } from "../../src/engine/selective-scan.js";
 import type { BRule, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../../src/engine/types.js";
 import { createGpuEngine, type GpuEngine } from "../../src/engine/gpu/engine.js";
@@ -40,23 +40,7 @@ export interface RandomScanSpec {
 }
 
 function randomScan(spec: RandomScanSpec): SelectiveScanInputs {
-  const { batch, channels, length, state, rule, seed } = spec;
-  const random = createRandom(seed);
-  const draw = (size: number, low: number, high: number) => random.fill(size, () => random.uniformIn(low, high));
-  return {
-    batch,
-    channels,
-    length,
-    state,
-    u: draw(batch * channels * length, -2, 2),
-    delta: draw(batch * channels * length, 0.001, 2),
-    A: draw(channels * state, -8, -0.05),
-    B: draw(batch * state * length, -1.5, 1.5),
-    C: draw(batch * state * length, -1.5, 1.5),
-    D: draw(channels, -1, 1),
-    z: spec.withGate ? draw(batch * channels * length, -3, 3) : undefined,
-    rule,
-  };
+  return randomScanCase(spec, spec.rule, spec.seed, spec.withGate);
 }
 
 /** Overrides of every kind on a case: some set (others NaN = keep), some scaled. */

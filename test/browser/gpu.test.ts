@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { build } from "esbuild";
 import type { Browser, Page } from "playwright-core";
-import { CHROMIUM_ARGS, describeProblems, launchChromium, openPage, serveStatic, type OpenedPage, type StaticServer } from "./harness.js";
+import { CHROMIUM_ARGS, describeProblems, launchChromium, openPage, type OpenedPage, useSite } from "./harness.js";
 import type { RandomScanSpec, ScanErrors } from "./gpu-page.js";
 
 const TOLERANCE = 1e-4;
@@ -34,9 +34,6 @@ const randomShapes: Omit<RandomScanSpec, "rule" | "seed">[] = [
 ];
 
 let folder: string;
-let server: StaticServer;
-let browser: Browser;
-
 
 before(async () => {
   folder = mkdtempSync(join(tmpdir(), "gpu-engine-test-"));
@@ -52,18 +49,14 @@ before(async () => {
     `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>GPU engine</title></head>
 <body><span id="backend-badge" hidden></span><script type="module" src="./gpu-page.js"></script></body></html>`,
   );
-  server = await serveStatic(folder);
-  browser = await launchChromium();
 });
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+const site = useSite(() => folder);
+after(() => {
   if (folder) rmSync(folder, { recursive: true, force: true });
 });
 
 async function openEngine(target: Browser, search: string): Promise<OpenedPage & { backend: string; reason: string }> {
-  const opened = await openPage(target, server.origin, `/index.html${search}`);
+  const opened = await openPage(target, site.server.origin, `/index.html${search}`);
   const { backend, reason } = await opened.page.evaluate(() => window.gpuTest.ready());
   return { ...opened, backend, reason };
 }
@@ -96,7 +89,7 @@ for (const configuration of configurations) {
   describe(`the ${requested} backend${kernel ? `, ${kernel} kernel` : ""}${search.includes("groups") ? ", 4 channels per workgroup" : ""}`, () => {
     let opened: Awaited<ReturnType<typeof openEngine>>;
     before(async () => {
-      opened = await openEngine(browser, search);
+      opened = await openEngine(site.browser, search);
     });
     after(async () => {
       await opened?.context.close();
@@ -161,7 +154,7 @@ for (const configuration of configurations) {
 
 describe("backend choice", () => {
   test("an unknown ?backend= is ignored and the best backend is chosen", async () => {
-    const opened = await openEngine(browser, "?backend=quantum");
+    const opened = await openEngine(site.browser, "?backend=quantum");
     try {
       assert.equal(opened.backend, "webgpu", opened.reason);
       assert.equal(describeProblems(opened.problems), "");

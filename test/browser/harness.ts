@@ -4,8 +4,9 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { after, before } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { serveFolder, type StaticServer } from "../../src/cli/local-browser.ts";
+import { launchChromium, serveFolder, type StaticServer } from "../../src/cli/local-browser.ts";
 
 export { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium, type StaticServer } from "../../src/cli/local-browser.ts";
 
@@ -25,6 +26,31 @@ export async function serveStatic(root = DIST): Promise<StaticServer> {
   return serveFolder(root);
 }
 
+/** A test file's server and browser, set by the hooks of useSite. */
+export interface Site {
+  server: StaticServer;
+  browser: Browser;
+}
+
+/**
+ * The setup of a browser test file: before its tests, serves the built site (or the folder `root()`
+ * names, for a page built by the file's own earlier `before`) and launches Chromium; after them,
+ * closes both, which closes every page. The fields are set once the hook has run: read them in
+ * hooks and tests.
+ */
+export function useSite(root?: () => string): Site {
+  const site = {} as Site;
+  before(async () => {
+    site.server = await serveStatic(root?.());
+    site.browser = await launchChromium();
+  });
+  after(async () => {
+    await site.browser?.close();
+    await site.server?.close();
+  });
+  return site;
+}
+
 /** Everything a clean page load must not produce. */
 export interface PageProblems {
   consoleErrors: string[];
@@ -41,18 +67,22 @@ export interface OpenedPage {
   problems: PageProblems;
 }
 
-/** Opens `path` on `origin` in a fresh context with the given viewport, recording problems from the first request on. */
+/**
+ * Opens `path` on `origin` in a fresh context with the given viewport (and a script to run in the
+ * page before its own), recording problems from the first request on.
+ */
 export async function openPage(
   browser: Browser,
   origin: string,
   path: string,
-  options: { width?: number; height?: number; colorScheme?: "light" | "dark" } = {},
+  options: { width?: number; height?: number; colorScheme?: "light" | "dark"; initScript?: () => void } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
     colorScheme: options.colorScheme ?? "light",
     acceptDownloads: true,
   });
+  if (options.initScript) await context.addInitScript(options.initScript);
   const page = await context.newPage();
   const problems: PageProblems = { consoleErrors: [], consoleWarnings: [], pageErrors: [], failedRequests: [], offOriginRequests: [] };
   page.on("console", (message) => {

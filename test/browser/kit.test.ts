@@ -5,26 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { describeProblems, launchChromium, openPage, serveStatic, type StaticServer } from "./harness.ts";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
+import { describeProblems, openPage, useSite } from "./harness.ts";
 
-let server: StaticServer;
-let browser: Browser;
-
-before(async () => {
-  server = await serveStatic();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useSite();
 
 /** Opens /kit (the widget on the float64 reference unless `search` says otherwise) once its widget has drawn. */
 async function openKit(search = "?backend=reference", options: { width?: number; colorScheme?: "light" | "dark" } = {}) {
-  const opened = await openPage(browser, server.origin, `/kit${search}`, options);
+  const opened = await openPage(site.browser, site.server.origin, `/kit${search}`, options);
   await opened.page.waitForFunction(() => (document.querySelector(".kit-widget") as unknown as { rendered: number } | null)?.rendered! > 0, null, { timeout: 30_000 });
   return opened;
 }

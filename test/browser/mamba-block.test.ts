@@ -9,11 +9,11 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { loadMambaCheckpoint } from "../../src/engine/checkpoint.js";
 import { lmForward } from "../../src/engine/model.js";
 import { blockTensors } from "../../src/components/mamba-block/block-tensors.js";
-import { describeProblems, launchChromium, openPage, serveStatic, type OpenedPage, type StaticServer } from "./harness.js";
+import { describeProblems, openPage, type OpenedPage, useSite } from "./harness.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 /** The model the page opens with (the page's FileAttachment paths name the same folder). */
@@ -21,26 +21,20 @@ const COMMITTED = join(ROOT, "data/models/selective-copying-selective");
 const GOLDEN = join(ROOT, "test/fixtures/golden");
 const committed = loadMambaCheckpoint(JSON.parse(readFileSync(join(COMMITTED, "config.json"), "utf8")), readFileSync(join(COMMITTED, "model.safetensors")));
 
-let server: StaticServer;
-let browser: Browser;
+const site = useSite();
 let opened: OpenedPage;
 let page: Page;
 let scratch: string;
 
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), "mamba-block-test-"));
-  server = await serveStatic();
-  browser = await launchChromium();
   // WebGL: a real GPU backend whose shaders compile in seconds on SwiftShader (WebGPU takes ~40 s here; gpu.test.ts covers it).
-  opened = await openPage(browser, server.origin, "/mamba-block?backend=webgl");
+  opened = await openPage(site.browser, site.server.origin, "/mamba-block?backend=webgl");
   page = opened.page;
   await page.waitForSelector(".mb-explorer[data-runs]", { timeout: 120_000 });
 });
 
 after(async () => {
-  await opened?.context.close();
-  await browser?.close();
-  await server?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -8,22 +8,11 @@
  * default state (no false alarm) is checked by budgets.test.ts, which opens every page anyway.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { describeProblems, launchChromium, openPage, serveStatic, type StaticServer } from "./harness.ts";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
+import { describeProblems, openPage, useSite } from "./harness.ts";
 
-let server: StaticServer;
-let browser: Browser;
-
-before(async () => {
-  server = await serveStatic();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useSite();
 
 const UNSTABLE = "block-ascale=-3&block-dscale=100&block-from=0&block-to=29";
 
@@ -57,7 +46,7 @@ const setNumber = (page: Page, param: string, value: number) => page.locator(`[d
 
 for (const backend of ["reference", "cpu"]) {
   test(`the block widget (${backend}) shows overflow, recovers, and stays finite as Δ → 0`, { timeout: 90_000 }, async () => {
-    const { page, problems, context } = await openPage(browser, server.origin, `/kit?backend=${backend}&${UNSTABLE}`);
+    const { page, problems, context } = await openPage(site.browser, site.server.origin, `/kit?backend=${backend}&${UNSTABLE}`);
     const engine = backend === "cpu" ? "CPU (tfjs)" : "float64 reference";
     await page.waitForFunction((name) => document.querySelector(".kit-widget-status")?.textContent?.startsWith(`Engine: ${name} ·`), engine, { timeout: 60_000 });
 
@@ -86,7 +75,7 @@ for (const backend of ["reference", "cpu"]) {
 }
 
 test("the discretisation chapter's Euler blow-up is marked unstable and recovers", { timeout: 60_000 }, async () => {
-  const { page, problems, context } = await openPage(browser, server.origin, "/discretisation?lambda=5&delta=0.5");
+  const { page, problems, context } = await openPage(site.browser, site.server.origin, "/discretisation?lambda=5&delta=0.5");
   const overlay = page.locator("#discretisation-overlay .kit-chart");
   await page.waitForFunction(() => document.querySelector("#discretisation-overlay .kit-chart[data-overflow]"), null, { timeout: 30_000 });
   assert.match((await overlay.locator(".kit-overflow-badge").textContent()) ?? "", /^⚠ unstable: \d+ values overflowed/);

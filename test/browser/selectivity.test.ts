@@ -7,23 +7,22 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { before, test } from "node:test";
+import type { Page } from "playwright-core";
 import { loadMambaCheckpoint } from "../../src/engine/checkpoint.js";
 import { lmForward } from "../../src/engine/model.js";
 import { DEFAULT_SELECTIVE_COPYING as TASK } from "../../src/engine/tasks/selective-copying.js";
 import { featureByToken } from "../../src/components/selectivity/analysis.js";
 import { fullSequence, parseContext } from "../../src/components/selectivity/sequence.js";
 import { figureSvg, nudgeAndExpectChange } from "./chapter-helpers.js";
-import { describeProblems, launchChromium, openPage, serveStatic, type OpenedPage, type StaticServer } from "./harness.js";
+import { describeProblems, openPage, type OpenedPage, useSite } from "./harness.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 /** The selective model the page loads (its FileAttachment paths name the same folder). */
 const SELECTIVE = join(ROOT, "data/models/selective-copying-selective");
 const selective = loadMambaCheckpoint(JSON.parse(readFileSync(join(SELECTIVE, "config.json"), "utf8")), readFileSync(join(SELECTIVE, "model.safetensors")));
 
-let server: StaticServer;
-let browser: Browser;
+const site = useSite();
 let opened: OpenedPage;
 let page: Page;
 
@@ -67,18 +66,10 @@ async function setControl(label: string, value: string | number): Promise<void> 
 const sequenceText = () => page.locator(".kit-text input[type=text]").first().inputValue();
 
 before(async () => {
-  server = await serveStatic();
-  browser = await launchChromium();
-  opened = await openPage(browser, server.origin, "/selectivity?backend=cpu&experiment=none");
+  opened = await openPage(site.browser, site.server.origin, "/selectivity?backend=cpu&experiment=none");
   page = opened.page;
   await waitForRun(0, 0);
   await waitForRun(1, 0);
-});
-
-after(async () => {
-  await opened?.context.close();
-  await browser?.close();
-  await server?.close();
 });
 
 test("the page loads cleanly and its Δ heatmap and answers are the float64 reference's", async () => {

@@ -5,34 +5,24 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import type { Browser } from "playwright-core";
+import { describe, test } from "node:test";
 import { chapters } from "../../src/components/chapters.ts";
-import { DIST, describeProblems, launchChromium, openPage, serveStatic, type StaticServer } from "./harness.ts";
+import { DIST, describeProblems, openPage, useSite } from "./harness.ts";
 
 /** Every page the site builds: home, the chapters written so far, and the kit gallery. */
 const builtPages = ["/", ...chapters.map((chapter) => chapter.path), "/kit"].filter((path) =>
   existsSync(join(DIST, path === "/" ? "index.html" : `${path}.html`)),
 );
 
-let server: StaticServer;
-let browser: Browser;
+const site = useSite();
 /** Figure id → the pages that show it, collected while every page is visited. */
 const figurePages = new Map<string, string[]>();
-before(async () => {
-  server = await serveStatic();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 describe("every page", () => {
   for (const path of builtPages) {
     for (const width of [1280, 360]) {
       test(`${path} at ${width} px loads cleanly and renders its math`, async () => {
-        const { context, page, problems } = await openPage(browser, server.origin, path, { width });
+        const { context, page, problems } = await openPage(site.browser, site.server.origin, path, { width });
         try {
           await page.waitForSelector(".katex", { timeout: 30_000 });
           await page.waitForLoadState("networkidle");
@@ -64,7 +54,7 @@ test("figure ids are unique across the site (they name ?embed= links and exporte
 
 describe("the home page", () => {
   test("lists every written chapter and links to it", async () => {
-    const { context, page, problems } = await openPage(browser, server.origin, "/");
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/");
     try {
       await page.waitForSelector("main .chapter-list a");
       for (const path of builtPages.filter((p) => p !== "/" && p !== "/kit")) {
@@ -77,7 +67,7 @@ describe("the home page", () => {
   });
 
   test("moving the slider changes the figure and the live equation", async () => {
-    const { context, page, problems } = await openPage(browser, server.origin, "/");
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/");
     try {
       const figure = page.locator("#home-figure svg").first();
       await figure.waitFor();
@@ -98,7 +88,7 @@ describe("the home page", () => {
 
 describe("GPU in software", () => {
   test("Chromium offers WebGPU and WebGL2, and the page reports the backend it initialised", async (t) => {
-    const { context, page, problems } = await openPage(browser, server.origin, "/");
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/");
     try {
       const available = await page.evaluate(async () => {
         const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
@@ -124,7 +114,7 @@ describe("GPU in software", () => {
 
 describe("the Content-Security-Policy", () => {
   test("every page carries it, and the browser refuses a request to another origin", { timeout: 60_000 }, async () => {
-    const { context, page, problems } = await openPage(browser, server.origin, "/");
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/");
     try {
       const blocked = await page.evaluate(
         () =>

@@ -8,9 +8,9 @@
  * (default webgl: the GPU path a reader gets when WebGPU is missing; webgpu, cpu, reference).
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Browser, CDPSession, Page } from "playwright-core";
-import { describeProblems, launchChromium, openPage, serveStatic, type StaticServer } from "./harness.ts";
+import { test } from "node:test";
+import type { CDPSession, Page } from "playwright-core";
+import { describeProblems, openPage, useSite } from "./harness.ts";
 
 const MOVES = Number(process.env.SOAK_MOVES ?? 300);
 const BACKEND = process.env.SOAK_BACKEND ?? "webgl";
@@ -19,18 +19,7 @@ const HEAP_TOLERANCE_BYTES = 2 * 1024 * 1024 + MOVES * 100;
 /** The last tenth's median update time may exceed the first tenth's by this factor (plus 5 ms of noise). */
 const FRAME_TIME_GROWTH = 1.5;
 
-let server: StaticServer;
-let browser: Browser;
-
-before(async () => {
-  server = await serveStatic();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useSite();
 
 /** The sliders moved, each between two values in its (stable) range, so the session cycles through states. */
 const SLIDERS: [param: string, values: number[]][] = [
@@ -78,7 +67,7 @@ const tensorCount = (page: Page) => page.evaluate(() => (window as unknown as { 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 test(`${MOVES} slider moves on the block widget (${BACKEND}) leak no tensors or heap and do not slow down`, { timeout: 120_000 + MOVES * 1_500 }, async () => {
-  const { page, problems, context } = await openPage(browser, server.origin, `/kit?backend=${BACKEND}`);
+  const { page, problems, context } = await openPage(site.browser, site.server.origin, `/kit?backend=${BACKEND}`);
   const label = { webgl: "WebGL2", webgpu: "WebGPU", cpu: "CPU (tfjs)", reference: "float64 reference" }[BACKEND] ?? BACKEND;
   await page.waitForFunction((name) => document.querySelector(".kit-widget-status")?.textContent?.startsWith(`Engine: ${name} ·`), label, { timeout: 90_000 });
   const cdp = await context.newCDPSession(page);

@@ -8,21 +8,12 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { after, before, describe, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { describe, test } from "node:test";
+import type { Page } from "playwright-core";
 import { encodeLesson, type Lesson } from "../../src/components/teaching/lesson-format.ts";
-import { describeProblems, launchChromium, openPage, serveStatic, type StaticServer } from "./harness.ts";
+import { describeProblems, openPage, useSite } from "./harness.ts";
 
-let server: StaticServer;
-let browser: Browser;
-before(async () => {
-  server = await serveStatic();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useSite();
 
 /** Ids of the figures a reader can see. */
 function visibleFigures(page: Page): Promise<string[]> {
@@ -46,7 +37,7 @@ describe("lessons", () => {
   };
 
   test("a lesson link opens its overview, and students step through with next and previous", async () => {
-    const { context, page, problems } = await openPage(browser, server.origin, `/lesson?l=${encodeLesson(lesson)}`);
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, `/lesson?l=${encodeLesson(lesson)}`);
     try {
       // The overview is drawn by the page's code after load.
       await page.locator(".teach-lesson-overview li").first().waitFor();
@@ -79,7 +70,7 @@ describe("lessons", () => {
   });
 
   test("a damaged lesson link and a bad lesson file get clear messages", async () => {
-    const { context, page, problems } = await openPage(browser, server.origin, `/lesson?l=${encodeLesson(lesson).slice(0, 30)}`);
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, `/lesson?l=${encodeLesson(lesson).slice(0, 30)}`);
     try {
       assert.match((await page.locator(".teach-lesson-overview .teach-error").textContent()) ?? "", /lesson link is damaged/);
       await page.locator(".teach-upload input").setInputFiles({ name: "bad.json", mimeType: "application/json", buffer: Buffer.from('{"title": "x", "steps": [{"page": "http://elsewhere"}]}') });
@@ -97,7 +88,7 @@ describe("lessons", () => {
 
 describe("embedding", () => {
   test("?embed=ID shows only that figure and its controls, and posts its height to the parent", async () => {
-    const { context, page, problems } = await openPage(browser, server.origin, "/?embed=charge-and-forget&delta=1.5");
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/?embed=charge-and-forget&delta=1.5");
     try {
       await page.waitForFunction(() => document.querySelector("#charge-and-forget svg path") !== null);
       assert.deepEqual(await visibleFigures(page), ["charge-and-forget"]);
@@ -126,22 +117,22 @@ describe("embedding", () => {
   });
 
   test("an unknown figure id gets a clear message; the export menu gives the embed code and BibTeX", async () => {
-    const { context, page, problems } = await openPage(browser, server.origin, "/?embed=no-such-figure");
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/?embed=no-such-figure");
     try {
       const notice = page.locator(".teach-embed-notice[data-error=unknown-figure]");
       await notice.waitFor({ timeout: 30_000 });
       assert.equal(await notice.textContent(), "This page has no figure “no-such-figure”. Its figures are: charge-and-forget.");
       assert.deepEqual(await visibleFigures(page), []);
 
-      await page.goto(`${server.origin}/?delta=0.7`);
+      await page.goto(`${site.server.origin}/?delta=0.7`);
       await page.locator("#charge-and-forget .kit-export summary").click();
       await page.locator("#charge-and-forget [data-export=embed]").click();
       const code = await page.locator("#charge-and-forget .teach-export-text").inputValue();
-      assert.match(code, new RegExp(`^<iframe src="${server.origin}/\\?delta=0\\.7&amp;embed=charge-and-forget" title="Figure 1\\. A pulse`));
+      assert.match(code, new RegExp(`^<iframe src="${site.server.origin}/\\?delta=0\\.7&amp;embed=charge-and-forget" title="Figure 1\\. A pulse`));
       await page.locator("#charge-and-forget [data-export=cite]").click();
       const bib = await page.locator("#charge-and-forget .teach-export-text").inputValue();
       assert.match(bib, /^@misc\{mamba-live-charge-and-forget,/);
-      assert.ok(bib.includes(`\\url{${server.origin}/?delta=0.7\\#charge-and-forget}`), bib);
+      assert.ok(bib.includes(`\\url{${site.server.origin}/?delta=0.7\\#charge-and-forget}`), bib);
       assert.match(bib, /shown with delta = 0\.7/);
       assert.equal(describeProblems(problems), "");
     } finally {
@@ -152,7 +143,7 @@ describe("embedding", () => {
 
 describe("presentation and print", () => {
   test("?present shows one figure at a time and the keyboard moves between them", async () => {
-    const { context, page, problems } = await openPage(browser, server.origin, "/discretisation?present");
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/discretisation?present");
     try {
       await page.waitForFunction(() => document.querySelectorAll(".kit-figure").length >= 4, undefined, { timeout: 60_000 });
       await page.locator(".teach-present-counter").filter({ hasText: /^1 \// }).waitFor();
@@ -175,7 +166,7 @@ describe("presentation and print", () => {
   });
 
   test("a printed chapter hides controls and keeps figures, equations and each figure's live URL", async () => {
-    const { context, page, problems } = await openPage(browser, server.origin, "/discretisation?lambda=2");
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/discretisation?lambda=2");
     try {
       // Four figures draw without the live block (the fifth waits for the GPU engine, slow in software).
       await page.waitForFunction(() => document.querySelectorAll(".kit-figure .teach-print-url").length >= 4, undefined, { timeout: 120_000 });
@@ -188,7 +179,7 @@ describe("presentation and print", () => {
       assert.ok(figures.length >= 4, `figures printed: ${figures.join(", ")}`);
       for (const id of figures) {
         const url = await page.locator(`#${id} > .teach-print-url`).textContent();
-        assert.equal(url, `Live version: ${server.origin}/discretisation?lambda=2#${id}`);
+        assert.equal(url, `Live version: ${site.server.origin}/discretisation?lambda=2#${id}`);
         assert.equal(await visibleCount(page, `#${id} > .teach-print-url`), 1);
       }
       assert.equal(describeProblems(problems), "");
@@ -200,7 +191,7 @@ describe("presentation and print", () => {
 
 describe("exercises", () => {
   test("an exercise passes and fails live as the controls move", async () => {
-    const { context, page, problems } = await openPage(browser, server.origin, "/discretisation?lambda=4&delta=0.3");
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/discretisation?lambda=4&delta=0.3");
     try {
       const box = page.locator("#exercise-largest-euler-step");
       await box.waitFor();
@@ -243,7 +234,7 @@ describe("npm run export", () => {
     const svg = await runExport([...state, "--format", "svg", "--out", join(out, "f.svg")]);
     assert.equal(svg.code, 0, svg.stderr);
     const svgText = readFileSync(join(out, "f.svg"), "utf8");
-    const { context, page } = await openPage(browser, server.origin, "/kit");
+    const { context, page } = await openPage(site.browser, site.server.origin, "/kit");
     let size: { width: number; height: number; errors: number; paths: number };
     try {
       size = await page.evaluate((text) => {

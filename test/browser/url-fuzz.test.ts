@@ -11,12 +11,12 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
 import { chapters } from "../../src/components/chapters.ts";
 import type { ParamSpec } from "../../src/components/params.ts";
 import { createRandom, type Random } from "../../src/engine/random.ts";
-import { DIST, describeProblems, launchChromium, openPage, serveStatic, type StaticServer } from "./harness.ts";
+import { DIST, describeProblems, openPage, useSite } from "./harness.ts";
 
 const URLS_PER_PAGE = Number(process.env.FUZZ_URLS ?? 40);
 const pages = ["/", ...chapters.map((chapter) => chapter.path), "/kit"].filter((path) =>
@@ -80,31 +80,22 @@ async function unclampedControls(page: Page): Promise<string[]> {
   );
 }
 
-let server: StaticServer;
-let browser: Browser;
-before(async () => {
-  server = await serveStatic();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useSite();
 
 for (const [pageIndex, path] of pages.entries()) {
   test(`${path} survives ${URLS_PER_PAGE} hostile URL states`, { timeout: 30 * 60_000 }, async () => {
     const random = createRandom(1000 + pageIndex);
-    const first = await openPage(browser, server.origin, path);
+    const first = await openPage(site.browser, site.server.origin, path);
     const specs = await acceptedParams(first.page);
     await first.context.close();
     const names = Object.keys(specs);
-    const { context, page, problems } = await openPage(browser, server.origin, path);
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, path);
     try {
       for (let i = 0; i < URLS_PER_PAGE; i++) {
         const query = new URLSearchParams();
         for (const name of names) if (random.uniform() < 0.6) query.set(name, hostileValue(random, specs[name]));
         query.set(random.uniform() < 0.5 ? "unknown" : INJECTIONS[random.integer(INJECTIONS.length)], hostileValue(random, undefined));
-        const url = `${server.origin}${path}?${query}#${encodeURIComponent(INJECTIONS[random.integer(INJECTIONS.length)])}`;
+        const url = `${site.server.origin}${path}?${query}#${encodeURIComponent(INJECTIONS[random.integer(INJECTIONS.length)])}`;
         await page.goto(url, { waitUntil: "load" });
         await page.waitForTimeout(150);
         const injected = await page.evaluate(

@@ -9,7 +9,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
-import { createRandom } from "../random.js";
+import { randomScanCase } from "../scan-case.js";
 import { selectiveScan } from "../selective-scan.js";
 import type { BRule, SelectiveScanInputs } from "../types.js";
 import { fusedScan, unpackScanArrays, webgpuScanKernel } from "./fused-scan.js";
@@ -134,24 +134,9 @@ export async function probeFusedScan(): Promise<number> {
   return worst;
 }
 
+/** The probe: sizes that are no multiple of any chunk or workgroup, with a gate. */
 function probeCase(rule: BRule): SelectiveScanInputs {
-  const [batch, channels, length, state] = [2, 3, 37, 5];
-  const random = createRandom(4);
-  const draw = (size: number, low: number, high: number) => random.fill(size, () => random.uniformIn(low, high));
-  return {
-    batch,
-    channels,
-    length,
-    state,
-    u: draw(batch * channels * length, -1, 1),
-    delta: draw(batch * channels * length, 0.001, 1.5),
-    A: draw(channels * state, -4, -0.5),
-    B: draw(batch * state * length, -1, 1),
-    C: draw(batch * state * length, -1, 1),
-    D: draw(channels, -1, 1),
-    z: draw(batch * channels * length, -2, 2),
-    rule,
-  };
+  return randomScanCase({ batch: 2, channels: 3, length: 37, state: 5 }, rule, 4, true);
 }
 
 function firstLine(error: unknown): string {
