@@ -5,7 +5,7 @@
  * the first call's extra time (pipeline compilation); achieved bandwidth against the memory-traffic
  * floor (read u, Δ, z, B, C; write out and the final state); max relative error of out against the
  * float64 reference on the first 128 channels. Writes rows as JSON to $OUT/gpu-bench.json if $OUT is set.
- *   bash .gpubench/run.sh [--shapes=1x2048x1536x16,...] [--runs=20] [--warm-up=300] [--naive] [--inputs=computed]
+ *   bash .gpubench/run.sh [--shapes=1x2048x1536x16,...] [--runs=20] [--warm-up=1000] [--naive] [--inputs=computed]
  *     [--layouts=channels-first,tokens-first] [--kernels=parallel,sequential] [--chunks=4,8]
  *     [--workgroups=64,128] [--states=1,4] [--groups=auto,1,4,16]   (the last five for tuning; defaults: the engine's)
  */
@@ -30,6 +30,22 @@ const warmUpMs = Number(option("warm-up") ?? 1000);
 const BUSY_BETWEEN_SAMPLES_MS = 100;
 /** A timed sample: back-to-back scans lasting about this long (at most 50 scans). */
 const BURST_MS = 20;
+const withNaive = args.includes("--naive");
+/** Kernels and their tilings; the engine's tiling is the default, others are for tuning. */
+const kernels = (option("kernels") ?? "parallel").split(",") as WebGPUScanKernel[];
+const numbers = (name: string) => option(name)?.split(",").map(Number);
+const tilingsOf = (kernel: WebGPUScanKernel): WebGPUScanTiling[] =>
+  (numbers("chunks") ?? [WEBGPU_TILINGS[kernel].chunk]).flatMap((chunk) =>
+    (numbers("workgroups") ?? [WEBGPU_TILINGS[kernel].workgroup]).flatMap((workgroup) =>
+      (numbers("states") ?? [WEBGPU_TILINGS[kernel].states]).map((states) => ({ chunk, workgroup, states })),
+    ),
+  );
+/** Parallel kernel: channels per workgroup; "auto" = the engine's choice (channelsPerGroup). */
+const groupChoices = (option("groups") ?? "auto").split(",").map((text) => (text === "auto" ? undefined : Number(text)));
+/** Where the inputs' buffers come from: uploaded from the host (default) or written by a GPU op. */
+const computedInputs = option("inputs") === "computed";
+/** channels-first = the golden/CUDA layout (batch, channels, length); tokens-first = the block's (batch, length, channels). */
+const layouts = (option("layouts") ?? "channels-first,tokens-first").split(",") as ScanLayoutName[];
 
 /** Waits for `tensor` by reading back one value of it (a readback of the whole output would leave the GPU idle). */
 async function syncOn(tensor: tf.Tensor): Promise<void> {
@@ -50,22 +66,6 @@ async function keepBusy(scan: () => tf.Tensor, ms: number, scansPerBurst: number
   if (previous.length > 0) await syncOn(previous[previous.length - 1]);
   tf.dispose(previous);
 }
-const withNaive = args.includes("--naive");
-/** Kernels and their tilings; the engine's tiling is the default, others are for tuning. */
-const kernels = (option("kernels") ?? "parallel").split(",") as WebGPUScanKernel[];
-const numbers = (name: string) => option(name)?.split(",").map(Number);
-const tilingsOf = (kernel: WebGPUScanKernel): WebGPUScanTiling[] =>
-  (numbers("chunks") ?? [WEBGPU_TILINGS[kernel].chunk]).flatMap((chunk) =>
-    (numbers("workgroups") ?? [WEBGPU_TILINGS[kernel].workgroup]).flatMap((workgroup) =>
-      (numbers("states") ?? [WEBGPU_TILINGS[kernel].states]).map((states) => ({ chunk, workgroup, states })),
-    ),
-  );
-/** Parallel kernel: channels per workgroup; "auto" = the engine's choice (channelsPerGroup). */
-const groupChoices = (option("groups") ?? "auto").split(",").map((text) => (text === "auto" ? undefined : Number(text)));
-/** Where the inputs' buffers come from: uploaded from the host (default) or written by a GPU op. */
-const computedInputs = option("inputs") === "computed";
-/** channels-first = the golden/CUDA layout (batch, channels, length); tokens-first = the block's (batch, length, channels). */
-const layouts = (option("layouts") ?? "channels-first,tokens-first").split(",") as ScanLayoutName[];
 
 /** (batch, rows, length) → (batch, length, rows) or back, for a buffer of batch·rows·length values. */
 function swapLast(values: Float32Array, batch: number, first: number, second: number): Float32Array {

@@ -7,8 +7,8 @@
  *     Hundreds of thousands of invocations keep a GPU's memory system busy.
  *   - "sequential" (software adapters such as SwiftShader, which run invocations on a few CPU cores
  *     where every barrier is a costly context switch): one invocation walks time for a channel,
- *     keeping up to WEBGPU_TILINGS.sequential.states states in registers; larger N is shared by several lanes that
- *     sum their parts of y in workgroup memory.
+ *     keeping up to WEBGPU_TILINGS.sequential.states states in registers; larger N is shared by
+ *     several lanes that sum their parts of y in workgroup memory.
  * Every size, stride and switch is a uniform, so new sizes reuse the compiled pipeline. All inputs
  * are passed as (size, 1) tensors so that tfjs's shader key (which looks at ranks and broadcasting)
  * never changes either.
@@ -165,7 +165,7 @@ fn main(index : i32) {
 /**
  * The parallel kernel, the official CUDA kernel's design: a workgroup takes G neighbouring channels
  * of one batch row (G = uniforms.channelsPerGroup, a power of two); its WORKGROUP/G invocations per
- * channel split time into chunks, each invocation owning ITEMS consecutive tokens. For PASS states
+ * channel split time into chunks, each invocation owning `chunk` consecutive tokens. For PASS states
  * at a time: every invocation folds its tokens into one affine step h ↦ P·h + S per state; a scan
  * over the channel's invocations (Hillis–Steele, in workgroup memory) composes the steps before it
  * with the state carried from the previous chunk; every invocation then replays its tokens from that
