@@ -25,6 +25,7 @@ interface Visit {
 }
 
 before(async () => {
+  await site.ready;
   for (const path of builtPages()) visits.set(path, await visit(path));
 });
 

@@ -14,6 +14,7 @@ let opened: OpenedPage;
 let page: Page;
 
 before(async () => {
+  await site.ready;
   // The float64 engine runs the live block: fast and deterministic here; gpu.test.ts covers the GPU engine.
   opened = await openPage(site.browser, site.server.origin, "/continuous?backend=reference");
   page = opened.page;

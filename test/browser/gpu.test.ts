@@ -33,9 +33,10 @@ const randomShapes: Omit<RandomScanSpec, "rule" | "seed">[] = [
   { batch: 2, channels: 2, length: 17, state: 130, withGate: false },
 ];
 
-let folder: string;
+let folder: string | undefined;
 
-before(async () => {
+/** The engine bundled with esbuild into a temporary folder, with a one-line page; returns the folder. */
+async function buildEnginePage(): Promise<string> {
   folder = mkdtempSync(join(tmpdir(), "gpu-engine-test-"));
   await build({
     entryPoints: [resolve(import.meta.dirname, "gpu-page.ts")],
@@ -49,8 +50,10 @@ before(async () => {
     `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>GPU engine</title></head>
 <body><span id="backend-badge" hidden></span><script type="module" src="./gpu-page.js"></script></body></html>`,
   );
-});
-const site = useSite(() => folder);
+  return folder;
+}
+
+const site = useSite(buildEnginePage);
 after(() => {
   if (folder) rmSync(folder, { recursive: true, force: true });
 });

@@ -30,19 +30,37 @@ export async function serveStatic(root = DIST): Promise<StaticServer> {
 export interface Site {
   server: StaticServer;
   browser: Browser;
+  /**
+   * Settles once both are up. Node 20 runs a file's top-level `before` hooks at once, not one after
+   * another, so a file's own `before` that needs the site awaits this first.
+   */
+  ready: Promise<void>;
 }
 
 /**
- * The setup of a browser test file: before its tests, serves the built site (or the folder `root()`
- * names, for a page built by the file's own earlier `before`) and launches Chromium; after them,
- * closes both, which closes every page. The fields are set once the hook has run: read them in
- * hooks and tests.
+ * The setup of a browser test file: before its tests, serves the built site (or the folder that
+ * `root()` makes) and launches Chromium; after them, closes both, which closes every page. The
+ * fields are set once `ready` has settled.
  */
-export function useSite(root?: () => string): Site {
+export function useSite(root?: () => Promise<string>): Site {
   const site = {} as Site;
+  let started!: () => void;
+  let failed!: (error: unknown) => void;
+  site.ready = new Promise<void>((resolve, reject) => {
+    started = resolve;
+    failed = reject;
+  });
+  // The hook reports a failed start; this keeps the same rejection from also being "unhandled".
+  site.ready.catch(() => {});
   before(async () => {
-    site.server = await serveStatic(root?.());
-    site.browser = await launchChromium();
+    try {
+      site.server = await serveStatic(root ? await root() : undefined);
+      site.browser = await launchChromium();
+      started();
+    } catch (error) {
+      failed(error);
+      throw error;
+    }
   });
   after(async () => {
     await site.browser?.close();

@@ -28,6 +28,7 @@ let scratch: string;
 
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), "mamba-block-test-"));
+  await site.ready;
   // WebGL: a real GPU backend whose shaders compile in seconds on SwiftShader (WebGPU takes ~40 s here; gpu.test.ts covers it).
   opened = await openPage(site.browser, site.server.origin, "/mamba-block?backend=webgl");
   page = opened.page;

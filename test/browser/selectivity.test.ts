@@ -66,6 +66,7 @@ async function setControl(label: string, value: string | number): Promise<void> 
 const sequenceText = () => page.locator(".kit-text input[type=text]").first().inputValue();
 
 before(async () => {
+  await site.ready;
   opened = await openPage(site.browser, site.server.origin, "/selectivity?backend=cpu&experiment=none");
   page = opened.page;
   await waitForRun(0, 0);
