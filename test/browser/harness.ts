@@ -44,23 +44,16 @@ export interface Site {
  */
 export function useSite(root?: () => Promise<string>): Site {
   const site = {} as Site;
-  let started!: () => void;
-  let failed!: (error: unknown) => void;
-  site.ready = new Promise<void>((resolve, reject) => {
-    started = resolve;
-    failed = reject;
+  let start!: () => void;
+  site.ready = new Promise<void>((resolve) => (start = resolve)).then(async () => {
+    site.server = await serveStatic(root ? await root() : undefined);
+    site.browser = await launchChromium();
   });
-  // The hook reports a failed start; this keeps the same rejection from also being "unhandled".
+  // The hook below reports a failed start; this keeps the same rejection from also being "unhandled".
   site.ready.catch(() => {});
-  before(async () => {
-    try {
-      site.server = await serveStatic(root ? await root() : undefined);
-      site.browser = await launchChromium();
-      started();
-    } catch (error) {
-      failed(error);
-      throw error;
-    }
+  before(() => {
+    start();
+    return site.ready;
   });
   after(async () => {
     await site.browser?.close();
