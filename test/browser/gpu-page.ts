@@ -39,10 +39,6 @@ export interface RandomScanSpec {
   withGate: boolean;
 }
 
-function randomScan(spec: RandomScanSpec): SelectiveScanInputs {
-  return randomScanCase(spec, spec.rule, spec.seed, spec.withGate);
-}
-
 /** Overrides of every kind on a case: some set (others NaN = keep), some scaled. */
 function randomOverrides(inputs: SelectiveScanInputs, seed: number): ScanOverrides {
   const { channels, length, state } = inputs;
@@ -114,7 +110,7 @@ const api = {
   },
 
   async random(spec: RandomScanSpec, overridesSeed?: number): Promise<ScanErrors> {
-    const inputs = randomScan(spec);
+    const inputs = randomScanCase(spec, spec.rule, spec.seed, spec.withGate);
     if (overridesSeed === undefined) return scanErrors(await engine!.scan(inputs), selectiveScan(inputs));
     const overrides = randomOverrides(inputs, overridesSeed);
     return scanErrors(await engine!.scan(inputs, overrides), selectiveScan(applyOverridesReference(inputs, overrides)));
@@ -148,7 +144,7 @@ const api = {
     const random = createRandom(9);
     const weights = initMambaBlock({ dModel: 8, dInner: 16, dState: 4, dtRank: 1, convWidth: 4 }, random);
     const input = random.fill(2 * 7 * 8, () => random.normal());
-    const scanInputs = randomScan({ batch: 2, channels: 3, length: 11, state: 4, rule: "zoh", seed: 3, withGate: true });
+    const scanInputs = randomScanCase({ batch: 2, channels: 3, length: 11, state: 4 }, "zoh", 3, true);
     const overrides = randomOverrides(scanInputs, 5);
     const counts: number[] = [];
     for (let i = 0; i < repeats; i++) {
