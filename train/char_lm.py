@@ -13,7 +13,7 @@ the start of every run.
 The LTI twin (`--variant lti`) is the same model with channel 0 of every layer frozen into a constant that
 x_proj alone reads, so Δ, B and C are learned constants (make_lti). Usage:
 
-    python3 train/char_lm.py --variant selective --corpus data/corpus/brown --out OUT_DIR [--steps N] [--resume]
+    python3 train/char_lm.py --variant selective --out OUT_DIR [--steps N] [--resume]
 """
 import argparse
 import json
@@ -72,12 +72,16 @@ def mixer_forward(mixer, v, scan=selective_scan):
     return mixer.out_proj(y * F.silu(z))
 
 
-def fast_forward(model, ids, scan=selective_scan):
-    """Logits (batch, L, vocab) of MambaForCausalLM `model` for ids (batch, L)."""
+def fast_forward(model, ids, scan=selective_scan, dropout=0.0):
+    """Logits (batch, L, vocab) of MambaForCausalLM `model` for ids (batch, L).
+
+    `dropout` (training only) drops embedding features and each mixer's output before the residual sum: a
+    regulariser of training alone, the model it leaves is a plain MambaForCausalLM."""
     backbone = model.backbone
-    h = backbone.embeddings(ids)
+    drop = lambda v: F.dropout(v, dropout, training=model.training and dropout > 0)  # noqa: E731
+    h = drop(backbone.embeddings(ids))
     for layer in backbone.layers:
-        h = h + mixer_forward(layer.mixer, layer.norm(h), scan)
+        h = h + drop(mixer_forward(layer.mixer, layer.norm(h), scan))
     return model.lm_head(backbone.norm_f(h))
 
 
@@ -146,14 +150,16 @@ def restore_frozen(frozen):
 
 
 # ------------------------------------------------------------------------------------------------ training
-def bits_per_character(model, tokens, start_id, device, chunk=1 << 20):
-    """Bits per character of `tokens` read as one text from its start, a newline before it standing for the start
-    of a document: −Σ log₂ p(c_t | newline, c_<t) / T. One sequence (the state runs through everything)."""
-    ids = torch.cat([torch.tensor([start_id]), tokens]).to(device)[None]
+def bits_per_character(model, tokens, start_id, device):
+    """Bits per character of `tokens` (T,) read as one text from its start, a newline before it standing for the start
+    of a document: −Σ_t log₂ p(c_t | newline, c_<t) / T. One sequence: the state runs through everything.
+    A batch (pieces, T) is read as independent texts and averaged over all their characters."""
+    pieces = tokens.view(1, -1) if tokens.ndim == 1 else tokens
+    ids = torch.cat([torch.full((pieces.shape[0], 1), start_id), pieces], dim=1).to(device)
     with torch.no_grad():
         logits = fast_forward(model, ids[:, :-1])
-        nll = F.cross_entropy(logits[0].float(), ids[0, 1:], reduction="sum").item()
-    return nll * LOG2E / tokens.numel()
+        nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), ids[:, 1:].reshape(-1), reduction="sum").item()
+    return nll * LOG2E / pieces.numel()
 
 
 def parameter_groups(model, weight_decay):
@@ -173,14 +179,14 @@ def learning_rate(step, steps, peak, warmup):
 
 
 def validate(model, validation, newline, device, step, best, out, log):
-    """Bits per character on the first 100k validation characters; keeps the best weights in out/best."""
+    """Bits per character on the validation pieces; keeps the best weights in out/best."""
     model.eval()
     bpc = bits_per_character(model, validation, newline, device)
     model.train()
     if bpc < best["validation_bpc"]:
         best = {"validation_bpc": bpc, "step": step}
         model.save_pretrained(os.path.join(out, "best"), safe_serialization=True)
-    log({"step": step, "validation_bpc_100k": bpc, "best": best})
+    log({"step": step, "validation_bpc_sample": bpc, "best": best})
     return best
 
 
@@ -194,7 +200,7 @@ def save_state(out, model, optimizer, step, best, generator):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variant", choices=["selective", "lti"], required=True)
-    parser.add_argument("--corpus", default="data/corpus/brown")
+    parser.add_argument("--corpus", default="data/corpus/prose")
     parser.add_argument("--tokenizer", default="data/models/char-selective/tokenizer.json")
     parser.add_argument("--out", required=True)
     parser.add_argument("--steps", type=int, default=0, help="0: as many as --max-minutes allows at the rate of the first 50 steps (logged)")
@@ -203,6 +209,7 @@ def main():
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--weight-decay", type=float, default=0.1)
+    parser.add_argument("--dropout", type=float, default=0.1)
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--max-minutes", type=float, default=6.0, help="training time; with --steps N, stop early (logged) if it runs out")
     parser.add_argument("--d-model", type=int, default=256)
@@ -244,7 +251,9 @@ def main():
     optimizer = torch.optim.AdamW(parameter_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
     generator = torch.Generator().manual_seed(args.seed)
     train = splits["train"].to(device)
-    validation = splits["validation"][:100_000]
+    # Early stopping reads 4 pieces of 75,000 characters spread over the validation split (all three sources).
+    piece = min(75_000, len(splits["validation"]) // 4)
+    validation = torch.stack([splits["validation"][i * len(splits["validation"]) // 4:][:piece] for i in range(4)])
     step, best = 0, {"validation_bpc": float("inf"), "step": -1}
     if args.resume and os.path.exists(os.path.join(args.out, "optimizer.pt")):
         model.load_state_dict(load_file(os.path.join(args.out, "last-f32.safetensors")), strict=False)
@@ -274,7 +283,7 @@ def main():
             group["lr"] = lr
         starts = torch.randint(0, train.numel() - args.length - 1, (args.batch,), generator=generator).to(device)
         window = train[starts[:, None] + torch.arange(args.length + 1, device=device)]
-        logits = fast_forward(model, window[:, :-1])
+        logits = fast_forward(model, window[:, :-1], dropout=args.dropout)
         loss = F.cross_entropy(logits.reshape(-1, vocab_size), window[:, 1:].reshape(-1))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

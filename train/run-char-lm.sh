@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# Trains both character-level models at once on one GPU (docs/training.md), each for MINUTES of training,
-# then packs what comes back: per variant, the float16-rounded weights (final/), the log, and the resume state.
+# Trains the character-level models at once on one GPU (docs/training.md), each for MINUTES of training, then packs
+# what comes back: per run, the float16-rounded weights (final/), the log, and the resume state.
 #   bash train/run-char-lm.sh OUT_DIR [MINUTES] [more char_lm.py options, e.g. for a smoke test]
-# The corpus must be built first (npm run data:corpus) and lie in data/corpus/brown.
+# Runs: the selective model at dropout 0.1 and 0.2 (the one with the better validation score ships) and the LTI twin.
+# The corpus must be built first (npm run data:corpus) and lie in data/corpus/prose.
 set -euo pipefail
 out=${1:?usage: run-char-lm.sh OUT_DIR [MINUTES]}
 minutes=${2:-6}
 work=$(mktemp -d)
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader || true
-for variant in selective lti; do
-  PYTHONUNBUFFERED=1 python3 train/char_lm.py --variant "$variant" --out "$work/$variant" --max-minutes "$minutes" "${@:3}" \
-    > "$work/$variant.out" 2>&1 &
+declare -A runs=([selective]="--variant selective --dropout 0.1" [selective-dropout2]="--variant selective --dropout 0.2" [lti]="--variant lti --dropout 0.1")
+for name in "${!runs[@]}"; do
+  # shellcheck disable=SC2086
+  PYTHONUNBUFFERED=1 python3 train/char_lm.py ${runs[$name]} --out "$work/$name" --max-minutes "$minutes" "${@:3}" \
+    > "$work/$name.out" 2>&1 &
 done
 wait
-for variant in selective lti; do
-  tail -n 3 "$work/$variant.out"
-  tar -C "$work/$variant" -cf "$out/char-$variant.tar" final log.jsonl last-f32.safetensors
-  cp "$work/$variant/optimizer.pt" "$out/char-$variant-optimizer.pt"
+for name in "${!runs[@]}"; do
+  tail -n 2 "$work/$name.out"
+  tar -C "$work/$name" -cf "$out/char-$name.tar" final log.jsonl last-f32.safetensors
+  cp "$work/$name/optimizer.pt" "$out/char-$name-optimizer.pt"
 done

@@ -53,7 +53,7 @@ export const UNKNOWN_CHARACTER = "\uFFFD";
 export const DEFAULT_REPLACEMENTS: Record<string, string> = {
   "\u2018": "'", "\u2019": "'", "\u201A": "'", "\u201B": "'",
   "\u201C": '"', "\u201D": '"', "\u201E": '"', "\u201F": '"',
-  "\u2013": "--", "\u2014": "--", "\u2212": "-",
+  "\u2013": "--", "\u2014": "--", "\u2011": "-", "\u2212": "-",
   "\u2026": "...", "\u00A0": " ", "\t": " ",
 };
 
