@@ -2,6 +2,8 @@
 
 export interface CliOutput {
   stdout(text: string): void;
+  /** Notes that are not the result (e.g. characters a model cannot read); absent in some callers. */
+  stderr?(text: string): void;
 }
 
 export interface Command {

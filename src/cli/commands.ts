@@ -1,4 +1,5 @@
 /** The CLI's sub-commands; add a new one by adding an entry here. */
+import { generateCommand } from "./char-commands.js";
 import type { Command } from "./command.js";
 import { evalCommand } from "./eval.js";
 import { forwardCommand } from "./forward.js";
@@ -8,4 +9,5 @@ export const COMMANDS: Record<string, Command> = {
   forward: forwardCommand,
   scan: scanCommand,
   eval: evalCommand,
+  generate: generateCommand,
 };
