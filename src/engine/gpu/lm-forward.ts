@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { checkTokenIds } from "../model.js";
 import type { MambaModel, ScanOverrides } from "../types.js";
-import { blockForwardTensors, disposeBlock, uploadBlock, type BlockTensors } from "./block-forward.js";
+import { blockForwardTensors, disposeBlock, linear, uploadBlock, type BlockTensors } from "./block-forward.js";
 
 /** A model's weights on the active backend. */
 export interface UploadedModel {
@@ -79,7 +79,7 @@ export async function gpuLmForward(uploaded: UploadedModel, ids: readonly number
       residual = tf.add(residual, tf.reshape(result.output, [length, dModel]));
       if (i === inspect) inspected = [result.delta, result.B, result.C, result.output];
     });
-    const logits = tf.matMul(rmsNorm(residual, uploaded.normF, normEpsilon), uploaded.head, false, true);
+    const logits = linear(rmsNorm(residual, uploaded.normF, normEpsilon), uploaded.head);
     return [logits, ...inspected].map((t) => tf.reshape(t, [-1]));
   });
   const sizes = parts.map((t) => t.size);
