@@ -294,6 +294,18 @@ export function scalarDecayVariant(channel: ChannelScan): { a: number; variant: 
   return { a, variant: { ...channel, A: new Float64Array(channel.state).fill(a) } };
 }
 
+/** A scan case with every channel's A[c, :] replaced by its mean, the scalar-A variant of every channel at once. */
+export function scalarDecayScan(inputs: SelectiveScanInputs): SelectiveScanInputs {
+  const { channels, state: N } = inputs;
+  const A = new Float64Array(channels * N);
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let n = 0; n < N; n++) sum += inputs.A[c * N + n];
+    A.fill(sum / N, c * N, (c + 1) * N);
+  }
+  return { ...inputs, A };
+}
+
 /** The scalar a of a channel whose states all share one A; an EngineError otherwise. */
 function scalarDecay(channel: ChannelScan): number {
   checkChannel(channel);
