@@ -113,30 +113,16 @@ function drawMatrix(node: SVGSVGElement, data: TokenMatrixData, width: number, o
     .attr("fill", (_cell, i) => scale(shown[i]))
     .attr("opacity", ([t]) => (t >= fadeFrom ? 0.2 : null));
 
-  const step = Math.ceil(11 / cell);
-  const ticks = d3.range(0, size, step);
-  const text = (label: string) => (label.length > 2 ? `${label.slice(0, 1)}…` : label);
-  svg
-    .append("g")
-    .attr("class", "kit-axis-labels kit-token-labels")
-    .selectAll("text")
-    .data(ticks)
-    .join("text")
-    .attr("x", MARGIN.left - 3)
-    .attr("y", (t) => MARGIN.top + (t + 0.5) * cell)
-    .attr("text-anchor", "end")
-    .attr("dominant-baseline", "central")
-    .text((t) => text(labels[t] ?? ""));
-  svg
-    .append("g")
-    .attr("class", "kit-axis-labels kit-token-labels")
-    .selectAll("text")
-    .data(ticks)
-    .join("text")
-    .attr("x", (s) => MARGIN.left + (s + 0.5) * cell)
-    .attr("y", MARGIN.top - 4)
-    .attr("text-anchor", "middle")
-    .text((s) => text(labels[s] ?? ""));
+  // Every step-th character along both axes: rows at the left, columns along the top.
+  const ticks = d3.range(0, size, Math.ceil(11 / cell));
+  const text = (i: number) => {
+    const label = labels[i] ?? "";
+    return label.length > 2 ? `${label.slice(0, 1)}…` : label;
+  };
+  const axis = (x: (i: number) => number, y: (i: number) => number, anchor: string) =>
+    svg.append("g").attr("class", "kit-axis-labels kit-token-labels").selectAll("text").data(ticks).join("text").attr("x", x).attr("y", y).attr("text-anchor", anchor).text(text);
+  axis(() => MARGIN.left - 3, (t) => MARGIN.top + (t + 0.5) * cell, "end").attr("dominant-baseline", "central");
+  axis((s) => MARGIN.left + (s + 0.5) * cell, () => MARGIN.top - 4, "middle");
   svg.append("text").attr("class", "kit-axis-title").attr("x", 2).attr("y", 12).text("t ↓ reads s →");
 
   if (data.grid && data.grid < size) {

@@ -2,7 +2,7 @@
  * The hidden-attention page's one door to the models and the engines, so that moving to the site's
  * shared page engine is a change in this file only:
  *  - the committed character models (data/models/char-selective and char-lti, with their tokenizer);
- *  - a run of a model on the reader's text, every layer's scan tensors (float64 reference engine);
+ *  - a run of a model on the reader's text, each layer's scan tensors when asked (float64 reference engine);
  *  - M of one channel and the summary of a layer on the page's tfjs backend (the GPU engine),
  *    falling back to the float64 reference if no backend starts;
  *  - the scan, the quadratic and the chunked form of a scalar-A case, for timing on that backend.
@@ -14,7 +14,8 @@ import { check } from "../../engine/errors.js";
 import type { GpuEngine } from "../../engine/gpu/engine.js";
 import { hiddenAttentionTf, layerSummaryTf, ssdChunkedTf, ssdQuadraticTf } from "../../engine/gpu/hidden-attention.js";
 import { channelOfScan, hiddenAttention, layerSummary, mixTokens, ssdChunked, ssdFactors, type ChannelScan, type LayerScan } from "../../engine/hidden-attention.js";
-import { lmForward } from "../../engine/model.js";
+import { mambaBlockForward } from "../../engine/block.js";
+import { rmsNorm } from "../../engine/layers.js";
 import { selectiveScan } from "../../engine/selective-scan.js";
 import type { SelectiveScanInputs } from "../../engine/types.js";
 import { pageEngine } from "../convolution-scan/page-engine.js";
@@ -62,21 +63,37 @@ export interface TextRun {
   unknown: number[];
   /** One line about the unknown characters, when there are any. */
   unknownNote?: string;
-  /** Every layer's scan tensors. */
-  layers: LayerScan[];
+  numLayers: number;
+  /** Layer i's scan tensors; the model runs up to layer i the first time it is asked (the head never runs). */
+  layer(index: number): LayerScan;
 }
 
-/** Runs `charModel` on the start symbol and `text` with the float64 engine; keeps every layer's u, Δ, A, B, C. */
+/**
+ * Reads the start symbol and `text` with `charModel` in float64, lazily: asking for layer i runs the
+ * residual stack h ← h + Block(RMSNorm(h)) up to layer i once, so the first figure (layer 0) waits for one
+ * block, not four and the head.
+ */
 export function runText(charModel: CharModel, text: string): TextRun {
   const { model, tokenizer } = charModel;
   const { ids, encoding } = contextIds(tokenizer, text);
   check(encoding.ids.length > 0, "the text is empty: type a few characters");
   check(encoding.ids.length <= MAX_TEXT, `the text has ${encoding.ids.length} characters; the page reads at most ${MAX_TEXT}`);
-  const run = lmForward(model, [ids]);
-  const { dInner, dState } = model.config;
-  const layers = run.layers.map((block) => ({ length: run.length, channels: dInner, state: dState, u: block.xConv, delta: block.delta, A: block.A, B: block.B, C: block.C, rule: "mamba" as const }));
+  const { dModel, dInner, dState, normEpsilon, numLayers } = model.config;
+  const L = ids.length;
+  let residual = Float64Array.from({ length: L * dModel }, (_, i) => model.embedding[ids[Math.floor(i / dModel)] * dModel + (i % dModel)]);
+  const computed: LayerScan[] = [];
+  const layer = (index: number): LayerScan => {
+    check(Number.isInteger(index) && index >= 0 && index < numLayers, `layer ${index} is outside 0..${numLayers - 1}`);
+    while (computed.length <= index) {
+      const { norm, mixer } = model.layers[computed.length];
+      const block = mambaBlockForward(mixer, rmsNorm(residual, L, norm, normEpsilon), 1, L);
+      residual = residual.map((v, j) => v + block.output[j]);
+      computed.push({ length: L, channels: dInner, state: dState, u: block.xConv, delta: block.delta, A: block.A, B: block.B, C: block.C, rule: "mamba" });
+    }
+    return computed[index];
+  };
   const labels = ["⏎", ...encoding.ids.map((id, i) => (id === tokenizer.unknownId ? "�" : characterLabel(encoding.characters[i])))];
-  return { labels, unknown: encoding.unknown.map((entry) => entry.index + 1), unknownNote: describeUnknown(encoding.unknown), layers };
+  return { labels, unknown: encoding.unknown.map((entry) => entry.index + 1), unknownNote: describeUnknown(encoding.unknown), numLayers, layer };
 }
 
 /** The outcome of reading a text: the run to show (the last good one after bad input) and a line for the reader. */
