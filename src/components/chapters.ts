@@ -33,4 +33,9 @@ export const chapters: readonly Chapter[] = [
     title: "5. The whole Mamba block",
     summary: "The block as in the official code, its fixed-size state as memory, and your own checkpoint.",
   },
+  {
+    path: "/hidden-attention",
+    title: "6. Mamba as hidden attention",
+    summary: "The scan is a matrix that mixes tokens, like attention; with one decay per head (Mamba-2) it is masked linear attention, computed in chunks.",
+  },
 ];

@@ -27,3 +27,24 @@ export function watchElements(selector: string, onChange: () => void): void {
   }).observe(document.body, { childList: true, subtree: true });
   schedule();
 }
+
+/**
+ * A hidden element whose `value` follows `source.value` once the source has been still for `ms`
+ * milliseconds, firing one "input" event then: for view() on a text box whose every keystroke would
+ * otherwise start a run of a model.
+ */
+export function settledValue<T>(source: EventTarget & { value: T }, ms: number): HTMLElement & { value: T } {
+  const element = document.createElement("span") as unknown as HTMLElement & { value: T };
+  element.hidden = true;
+  element.value = source.value;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  source.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (Object.is(element.value, source.value)) return;
+      element.value = source.value;
+      element.dispatchEvent(new Event("input", { bubbles: true }));
+    }, ms);
+  });
+  return element;
+}

@@ -204,7 +204,7 @@ function recolour(node: SVGSVGElement, data: HeatmapData, options: HeatmapOption
 }
 
 /** A horizontal colour bar of `width` px with its two ends (and 0 when diverging) labelled. */
-function drawColorLegend(
+export function drawColorLegend(
   svg: d3.Selection<SVGSVGElement, unknown, null, undefined>,
   scale: (v: number) => string,
   domain: [number, number],

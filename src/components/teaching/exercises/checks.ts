@@ -4,6 +4,7 @@
  */
 import { eigenvalues2x2, phasePortrait, type Matrix2 } from "../../../engine/continuous.js";
 import { discretise } from "../../../engine/discretise.js";
+import { channelOfLayer, hiddenAttention, type LayerScan } from "../../../engine/hidden-attention.js";
 import { causalConvolveDirect } from "../../../engine/kernel.js";
 import { selectiveScan } from "../../../engine/selective-scan.js";
 import { channelInput, channelScanInputs, frozenKernel, maxAbsDifference, type LiveBlock } from "../../convolution-scan/lti-case.js";
@@ -106,4 +107,45 @@ export function stepsCommute(a1: number, b1: number, a2: number, b2: number): Ve
 /** The answer `answer` equals `expected` exactly. */
 export function answerIs(answer: number, expected: number, unit: string): Verdict {
   return { ok: answer === expected, message: answer === expected ? `yes: ${expected} ${unit}` : `${answer} is ${answer < expected ? "too few" : "too many"}` };
+}
+
+// ---------- chapter 6: Mamba as hidden attention ----------
+
+/** The last token's row of M for one channel reaches back to the text's first character (s = 1, after the start symbol). */
+export function readsFirstCharacter(layer: LayerScan, channel: number, fraction: number): Verdict {
+  const L = layer.length;
+  if (L < 3) return { ok: false, message: "type a longer text" };
+  const matrix = hiddenAttention(channelOfLayer(layer, channel));
+  let rowMax = 0;
+  for (let s = 0; s < L; s++) rowMax = Math.max(rowMax, Math.abs(matrix[(L - 1) * L + s]));
+  const ratio = rowMax > 0 ? Math.abs(matrix[(L - 1) * L + 1]) / rowMax : 0;
+  return { ok: ratio >= fraction, message: `|M[${L - 1}, 1]| is ${formatNumber(100 * ratio, 2)} % of the last row's largest entry` };
+}
+
+/** The share of a channel's Σ|M| that lies `distance` or more tokens back. */
+export function distantShare(layer: LayerScan, channel: number, distance: number): number {
+  const L = layer.length;
+  const matrix = hiddenAttention(channelOfLayer(layer, channel));
+  let total = 0;
+  let distant = 0;
+  for (let t = 0; t < L; t++) {
+    for (let s = 0; s <= t; s++) {
+      total += Math.abs(matrix[t * L + s]);
+      if (t - s >= distance) distant += Math.abs(matrix[t * L + s]);
+    }
+  }
+  return total > 0 ? distant / total : 0;
+}
+
+/** A channel that only looks a few tokens back: less than `fraction` of Σ|M| lies `distance` or more back. */
+export function looksOnlyNearby(layer: LayerScan, channel: number, distance: number, fraction: number): Verdict {
+  if (layer.length <= distance) return { ok: false, message: `type a text longer than ${distance} characters` };
+  const share = distantShare(layer, channel, distance);
+  return { ok: share < fraction, message: `${formatNumber(100 * share, 2)} % of Σ|M| lies ${distance} or more characters back` };
+}
+
+/** The chunked algorithm with chunk size Q over L tokens passes ⌈L/Q⌉ − 1 states from chunk to chunk. */
+export function passesStates(length: number, chunkSize: number, wanted: number): Verdict {
+  const passed = Math.ceil(length / chunkSize) - 1;
+  return { ok: passed === wanted, message: `Q = ${chunkSize}: ${Math.ceil(length / chunkSize)} chunks of L = ${length} tokens, ${passed} state${passed === 1 ? "" : "s"} passed` };
 }

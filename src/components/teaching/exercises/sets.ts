@@ -8,7 +8,8 @@ import { slider } from "../../controls.js";
 import { exercise } from "../exercise.js";
 import type { LiveBlock } from "../../convolution-scan/lti-case.js";
 import { element } from "../focus.js";
-import { answerIs, convolutionDisagrees, eulerOscillatesButDecays, kernelRemembers, largestStableEulerStep, portraitIs, stepsCommute, zohForgets, type Entries } from "./checks.js";
+import type { LayerScan } from "../../../engine/hidden-attention.js";
+import { answerIs, convolutionDisagrees, eulerOscillatesButDecays, kernelRemembers, largestStableEulerStep, looksOnlyNearby, passesStates, portraitIs, readsFirstCharacter, stepsCommute, zohForgets, type Entries, type Verdict } from "./checks.js";
 
 type NumberControl = Control<number>;
 type TextControl = Control<string>;
@@ -217,6 +218,61 @@ export function selectivityExercises(
       hint: "C reads the state: the marker's C is the question it asks. Swapping the C of markers 1 and 2 swaps the questions, not the memory.",
       reveal: "Press “swap the questions” (swap C between markers 1 and 2 in all layers).",
       watch,
+    }),
+  ];
+  const root = set(...items) as HTMLElement & { recheck(): void };
+  root.recheck = () => items.forEach((item) => item.recheck());
+  return root;
+}
+
+/** Answers for the page's default text (64 characters, L = 65 tokens); test/unit/hidden-attention-exercises.test.ts checks them. */
+const READS_FIRST_REVEAL = "With the default text: layer 0, channel 186 (the last character's largest entry is the one for the first character).";
+const NEARBY_REVEAL = "With the default text: layer 3, channel 11 (0.1 % of Σ|M| lies 8 or more characters back).";
+const CHUNKS_REVEAL = "⌈L/Q⌉ = 4 chunks: with the default text (L = 65 tokens) any Q from 17 to 21.";
+
+/** What the hidden-attention exercises read: a layer's scan tensors of the model's run on the current text. */
+export interface HiddenAttentionRun {
+  layer(index: number): LayerScan;
+}
+
+/**
+ * The hidden-attention exercises. `latest()` returns the page's current run of the selective model (the
+ * text is read after a pause in typing); the page calls `recheck()` on the returned element when a new
+ * run arrives.
+ */
+export function hiddenAttentionExercises(
+  c: { layer: TextControl; channel: NumberControl; chunk: NumberControl },
+  latest: () => HiddenAttentionRun | undefined,
+): HTMLElement & { recheck(): void } {
+  /** Runs `verdict` on the chosen layer of the latest run, or says the model is still reading. */
+  const onLayer = (verdict: (scan: LayerScan) => Verdict) => () => {
+    const scan = latest()?.layer(Number(c.layer.value));
+    return scan ? verdict(scan) : { ok: false, message: "The model is still reading the text." };
+  };
+  const items = [
+    exercise({
+      id: "reads-first-character",
+      prompt: "Find a channel that remembers: one whose last character still reads the first character of the text, |M[L−1, 1]| at least 20 % of the largest entry in the last row.",
+      check: onLayer((scan) => readsFirstCharacter(scan, c.channel.value, 0.2)),
+      hint: "Memory needs Ā close to 1 between the two characters: a small Δ on the tokens in between, or a state n with A[c,n] near 0. Layer 0 has many such channels.",
+      reveal: READS_FIRST_REVEAL,
+      watch: [c.layer, c.channel],
+    }),
+    exercise({
+      id: "looks-only-nearby",
+      prompt: "Find a channel that only looks at the last few characters: less than 1 % of its Σ|M[t,s]| lies 8 or more characters back.",
+      check: onLayer((scan) => looksOnlyNearby(scan, c.channel.value, 8, 0.01)),
+      hint: "In such a channel M is a narrow band along the diagonal: Δ·|A| is large at every token, so Ā = e^{ΔA} forgets within a few steps. Look in the last layer.",
+      reveal: NEARBY_REVEAL,
+      watch: [c.layer, c.channel],
+    }),
+    exercise({
+      id: "chunk-states",
+      prompt: "Set the chunk size Q so that the chunked algorithm passes exactly 3 states from chunk to chunk.",
+      check: onLayer((scan) => passesStates(scan.length, c.chunk.value, 3)),
+      hint: "L tokens in chunks of Q make ⌈L/Q⌉ chunks, and one state is handed over at every boundary between two chunks.",
+      reveal: CHUNKS_REVEAL,
+      watch: [c.chunk],
     }),
   ];
   const root = set(...items) as HTMLElement & { recheck(): void };
