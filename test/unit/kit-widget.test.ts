@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { mambaBlockForward } from "../../src/engine/block.ts";
-import { initMambaBlock } from "../../src/engine/init.ts";
-import { createRandom } from "../../src/engine/random.ts";
-import { buildOverrides, channelStates, embedTokens, isUnperturbed, tokenize, type PerturbationState } from "../../src/components/widget/perturbations.ts";
-
-const dims = { dModel: 8, dInner: 16, dState: 16, dtRank: 1, convWidth: 4 };
+import { buildOverrides, clippedRange, describePerturbation, isUnperturbed, type PerturbationState } from "../../src/components/perturb/perturbation.ts";
+import { parseTokenList } from "../../src/components/perturb/perturbation-panel.ts";
+import { embedTokens, tokenize } from "../../src/components/widget/word-tokens.ts";
 const state = (changes: Partial<PerturbationState>): PerturbationState => ({ range: [1, 2], deltaScale: 1, cScale: 1, channel: 3, aScale: 1, zeroB: new Set(), ...changes });
 
 test("tokenize splits on whitespace and caps the sequence", () => {
@@ -32,16 +29,14 @@ test("buildOverrides touches exactly the chosen tokens, channel and rows", () =>
   assert.ok(Number.isNaN(bSet[16]), "tokens not zeroed keep their computed B; token 9 is past the end and ignored");
 });
 
-test("channelStates reproduces the block's own h for one channel, with and without overrides", () => {
-  const weights = initMambaBlock(dims, createRandom(5));
-  const length = 6;
-  const input = embedTokens(["a", "b", "c", "d", "e", "f"], 8, 5);
-  for (const perturbation of [state({}), state({ deltaScale: 3, aScale: 0.5, zeroB: new Set([2]) })]) {
-    const overrides = buildOverrides(perturbation, length, 16, 16);
-    const block = mambaBlockForward(weights, input, 1, length, { overrides, states: true });
-    const h = channelStates(block.delta, block.A, block.B, block.u, { length, channels: 16, state: 16 }, 3);
-    for (let t = 0; t < length; t++) {
-      for (let n = 0; n < 16; n++) assert.ok(Math.abs(h[t * 16 + n] - block.states![(t * 16 + 3) * 16 + n]) < 1e-14);
-    }
-  }
+test("the range is clipped to the sequence and read in either order; the description names what changes", () => {
+  assert.deepEqual(clippedRange(state({ range: [5, 1] }), 4), [1, 3]);
+  assert.deepEqual(clippedRange(state({ range: [6, 9] }), 4), [6, 3], "no tokens: first > last");
+  assert.equal(describePerturbation(state({}), String, 4), "no perturbation");
+  assert.equal(describePerturbation(state({ deltaScale: 0, zeroB: new Set([3, 0]) }), (t) => `t${t}`, 4), "Δ × 0 on t1…t2; B = 0 at t0, t3");
+});
+
+test("parseTokenList reads the positions a reader types and ignores the rest", () => {
+  assert.deepEqual([...parseTokenList(" 3, 7;12 x -1 2.5 3")], [3, 7, 12]);
+  assert.equal(parseTokenList("").size, 0);
 });

@@ -1,7 +1,7 @@
 /**
  * The selectivity page's TypeScript (src/components/selectivity/): the reader's sequence, the
- * perturbation experiments as ScanOverrides, the page's LM engine (GPU path on tfjs's CPU backend vs
- * the float64 reference lmForward) and the figure data, on a small freshly initialised model.
+ * perturbation experiments as ScanOverrides, the page's runs on the engine (tfjs's CPU backend vs the
+ * float64 reference engine) and the figure data, on a small freshly initialised model.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -13,7 +13,8 @@ import { DEFAULT_SELECTIVE_COPYING as TASK, vocabSize } from "../../src/engine/t
 import { accuracyOf, discreteAForChannel, ltiKernelRms, markerAnswers, meanDelta, softmax, stateNorms } from "../../src/components/selectivity/analysis.js";
 import { experimentOverrides, type Experiment } from "../../src/components/selectivity/experiments.js";
 import { accuracyOn, answerPositions, onSequence, perturbationOutcome } from "../../src/components/selectivity/lab.js";
-import { createLmEngine } from "../../src/components/selectivity/lm-engine.js";
+import { createGpuEngine } from "../../src/engine/gpu/engine.js";
+import { createReferenceEngine } from "../../src/engine/reference-engine.js";
 import {
   dataPositions,
   expectedAnswers,
@@ -62,15 +63,14 @@ test("same-position variants keep the reader's data positions and draw fresh val
   assert.ok(new Set(variants.map((row) => row.join())).size > 10);
 });
 
-test("the page's GPU path (tfjs CPU backend) gives the reference's logits, Δ, B and C, with and without overrides", async () => {
-  const gpu = await createLmEngine("?backend=cpu");
-  const reference = await createLmEngine("?backend=reference");
-  assert.equal(gpu.label, "CPU (tfjs)");
+test("the experiments on tfjs's CPU backend give the reference's logits, Δ, B and C, with and without overrides", async () => {
+  const gpu = await createGpuEngine("cpu");
+  const reference = createReferenceEngine();
   const ids = [fullSequence(context, TASK), fullSequence(randomContext(TASK, 6), TASK)];
   for (const kind of ["none", "shrink-delta", "raise-delta", "zero-b"] as const) {
     const overrides = experimentOverrides(experiment(kind), model.config, LENGTH);
-    const [onGpu, onReference] = [await gpu.run(model, ids, overrides), await reference.run(model, ids, overrides)];
-    const expected = lmForward(model, ids, { overrides: [...(overrides as [])] });
+    const [onGpu, onReference] = [await gpu.runModel(model, ids, { overrides }), await reference.runModel(model, ids, { overrides })];
+    const expected = lmForward(model, ids, { overrides });
     assert.ok(maxAbs(onReference.logits, expected.logits) < 1e-12, kind);
     assert.ok(maxAbs(onGpu.logits, expected.logits) < 1e-4, `${kind}: ${maxAbs(onGpu.logits, expected.logits)}`);
     for (const layer of [0, 1]) assert.ok(maxAbs(onGpu.layers[layer].delta, expected.layers[layer].delta) < 1e-5, `${kind} Δ layer ${layer}`);
@@ -78,11 +78,11 @@ test("the page's GPU path (tfjs CPU backend) gives the reference's logits, Δ, B
 });
 
 test("each experiment changes exactly what it names", async () => {
-  const engine = await createLmEngine("?backend=reference");
+  const engine = createReferenceEngine();
   const ids = [fullSequence(context, TASK)];
-  const base = await engine.run(model, ids);
+  const base = await engine.runModel(model, ids);
   const t = dataPositions(context, TASK)[1];
-  const run = async (e: Experiment) => engine.run(model, ids, experimentOverrides(e, model.config, LENGTH));
+  const run = async (e: Experiment) => engine.runModel(model, ids, { overrides: experimentOverrides(e, model.config, LENGTH, e.kind === "swap-c" ? base : undefined) });
   const rowOf = (values: ArrayLike<number>, row: number, width: number) => Array.from(values).slice(row * width, (row + 1) * width);
 
   const shrunk = await run(experiment("shrink-delta", { shrink: 0.25 }));
@@ -113,8 +113,9 @@ test("each experiment changes exactly what it names", async () => {
 });
 
 test("answers, accuracy and the perturbation outcome agree with the logits", async () => {
-  const engine = await createLmEngine("?backend=reference");
-  const { run, answers } = await onSequence(engine, model, TASK, context);
+  const engine = createReferenceEngine();
+  const before = await onSequence(engine, model, TASK, context);
+  const { run, answers } = before;
   const positions = answerPositions(TASK);
   assert.deepEqual(positions, [60, 61, 62, 63]);
   answers.forEach((answer, i) => {
@@ -128,17 +129,19 @@ test("answers, accuracy and the perturbation outcome agree with the logits", asy
   const variants = samePositionVariants(context, TASK, 5, 2);
   const accuracy = await accuracyOn(engine, model, TASK, variants);
   assert.equal(accuracy.total, 20);
-  const outcome = await perturbationOutcome(engine, model, TASK, context, experiment("raise-delta", { position: context.indexOf(0), raiseTo: 8 }), { run, answers });
+  const outcome = await perturbationOutcome(engine, model, TASK, context, experiment("raise-delta", { position: context.indexOf(0), raiseTo: 8 }), before);
   assert.equal(outcome.accuracyBefore.total, 4 * 64);
-  assert.equal(outcome.statesAfter.length, 2);
+  assert.ok(outcome.after.run.layers.every((layer) => layer.states?.length === LENGTH * dInner * dState), "h per token in every layer after the experiment");
+  const swapped = await perturbationOutcome(engine, model, TASK, context, experiment("swap-c", { layers: [1] }), before);
+  assert.deepEqual(swapped.after.answers.map((a) => a.position), positions);
   assert.ok(maxAbs(outcome.after.run.logits, run.logits) > 1e-6);
   assert.deepEqual(markerAnswers(outcome.after.run, 0, positions, expectedAnswers(context, TASK)), outcome.after.answers);
 });
 
 test("figure data: Ā = exp(ΔA), ‖h‖, mean Δ and the LTI kernel match direct computations", async () => {
-  const engine = await createLmEngine("?backend=reference");
+  const engine = createReferenceEngine();
   const ids = [fullSequence(context, TASK)];
-  const run = await engine.run(model, ids);
+  const run = await engine.runModel(model, ids);
   const A = stateMatrix(model.layers[0].mixer);
   const delta = run.layers[0].delta;
   const aBar = discreteAForChannel(delta, A, 3, LENGTH, dInner, dState);

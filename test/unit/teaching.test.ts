@@ -7,6 +7,12 @@ import {
   convolutionDisagrees, eulerOscillatesButDecays, kernelRemembers, largestStableEulerStep, portraitIs, stepsCommute, zohForgets,
 } from "../../src/components/teaching/exercises/checks.ts";
 import { parseExportOptions } from "../../src/cli/export/options.ts";
+import { join } from "node:path";
+import { loadCharModelDirectory } from "../../src/cli/char-commands.ts";
+import { contextIds } from "../../src/engine/char-lm.ts";
+import { lmForward } from "../../src/engine/model.ts";
+import { liveBlockOf } from "../../src/components/convolution-scan/lti-case.ts";
+import { REPO_ROOT } from "./engine-helpers.ts";
 
 const lesson: Lesson = {
   version: 1,
@@ -152,11 +158,16 @@ describe("exercise checks (float64 engine) and their revealed answers", () => {
   });
 
   test("chapter 3: convolution vs scan, kernel decay, commuting steps", () => {
-    const defaults = { seed: 1, length: 64, channel: 3, token: 0, deltaScale: 10, mode: "frozen" };
-    assert.equal(convolutionDisagrees(defaults).ok, false);
-    assert.equal(convolutionDisagrees({ ...defaults, mode: "selective" }).ok, true);
-    assert.equal(kernelRemembers(defaults, 10, 0.2).ok, false);
-    assert.equal(kernelRemembers({ ...defaults, deltaScale: 1 }, 10, 0.2).ok, true);
+    // Layer 1 of the character model on chapter 3's default text, as the page reads it.
+    const { model, tokenizer } = loadCharModelDirectory(join(REPO_ROOT, "data/models/char-selective"));
+    const run = lmForward(model, [contextIds(tokenizer, "the rain in spain stays mainly in the plain; the rain in spain").ids]);
+    const block = liveBlockOf(run.layers[0]);
+    const defaults = { channel: 3, deltaScale: 20, mode: "frozen" };
+    assert.equal(convolutionDisagrees(block, defaults).ok, false);
+    assert.equal(convolutionDisagrees(block, { ...defaults, mode: "selective" }).ok, true);
+    assert.equal(convolutionDisagrees(undefined, defaults).ok, false, "no verdict before the model has run");
+    assert.equal(kernelRemembers(block, defaults, 10, 0.2).ok, false);
+    assert.equal(kernelRemembers(block, { ...defaults, deltaScale: 0.05 }, 10, 0.2).ok, true);
     assert.equal(stepsCommute(0.5, 0.5, 0, 1).ok, true);
     assert.equal(stepsCommute(0.9, 1, 0.5, -0.4).ok, false);
     assert.equal(stepsCommute(0.5, 1, 0.5, 1).ok, false);
