@@ -141,6 +141,23 @@ describe("embedding", () => {
   });
 });
 
+describe("citing a page", () => {
+  test("the page's BibTeX box stays hidden until “Cite this page” is clicked", async () => {
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/?delta=0.7");
+    try {
+      const box = page.locator(".teach-page-tools .teach-export-text");
+      await box.waitFor({ state: "attached", timeout: 30_000 });
+      assert.equal(await box.isVisible(), false, "an empty BibTeX box shows before the button is clicked");
+      await page.getByRole("button", { name: "Cite this page" }).click();
+      await box.waitFor({ state: "visible" });
+      assert.match(await box.inputValue(), /^@misc\{mamba-live-.*shown with delta = 0\.7/s);
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe("presentation and print", () => {
   test("?present shows one figure at a time and the keyboard moves between them", async () => {
     const { context, page, problems } = await openPage(site.browser, site.server.origin, "/discretisation?present");
