@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { selectiveScan } from "../../src/engine/selective-scan.ts";
 import { scan } from "../../src/engine/scans.ts";
-import { channelScanInputs, frozenKernel, liveBlock, scanPairs } from "../../src/components/convolution-scan/lti-case.ts";
+import { channelScanInputs, frozenKernel, liveBlock, repeatedPairs, scanPairs } from "../../src/components/convolution-scan/lti-case.ts";
 import { describeProblems, openPage, useSite } from "./harness.ts";
 
 const AGREEMENT = 1e-5;
@@ -151,6 +151,29 @@ describe("the convolution-scan page", () => {
         ["49", "4"],
         ["46", "9"],
       ]);
+      // The reader's own pairs instead of the model's: p₁, p₂, p₃ from the sliders, repeated to 16.
+      await page.getByLabel("Pairs the scans run on", { exact: true }).selectOption("yours");
+      await page.waitForURL(/scan-pairs=yours/);
+      await setNumber(page, "a₁", 0.6);
+      const own = repeatedPairs([[0.6, 1], [0.3, -0.4], [0.8, -1.5]], 16);
+      const ownStates = scan("sequential", own.a, own.b);
+      for (const id of ["hillis-steele", "blelloch"]) {
+        await page.waitForFunction(
+          ([figureId, a]) => {
+            const input = (document.querySelector(`#${figureId} .kit-chart`) as unknown as { data: { input: { a: ArrayLike<number> } } }).data.input;
+            return Array.from(input.a).every((value, i) => value === a[i]);
+          },
+          [id, Array.from(own.a)] as const,
+        );
+        const shown = await page.evaluate((figureId) => {
+          const data = (document.querySelector(`#${figureId} .kit-chart`) as unknown as { data: { input: { b: ArrayLike<number> }; rounds: { pairs: { b: ArrayLike<number> } }[] } }).data;
+          return { input: Array.from(data.input.b), final: Array.from(data.rounds[data.rounds.length - 1].pairs.b) };
+        }, id);
+        assert.deepEqual(shown.input, Array.from(own.b), `${id} does not scan the reader's pairs`);
+        assert.ok(maxAbsDifference(shown.final, ownStates) < 1e-15, `${id} does not end in the sequential scan of the reader's pairs`);
+      }
+      await page.getByLabel("Pairs the scans run on", { exact: true }).selectOption("model");
+      await page.waitForFunction((b0) => Math.abs((document.querySelector("#hillis-steele .kit-chart") as unknown as { data: { input: { b: ArrayLike<number> } } }).data.input.b[0] - b0) < 1e-15, pairs.b[0]);
       // Back to the defaults before switching to selective Δ, B, C.
       for (const [label, value] of [["Channel c", DEFAULTS.channel], ["Freeze Δ, B, C at token", DEFAULTS.token], ["Scale Δ", DEFAULTS.deltaScale]] as const) await setNumber(page, label, value);
       await checkSelective(page);

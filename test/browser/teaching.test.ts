@@ -265,11 +265,17 @@ describe("npm run export", () => {
     assert.equal(size.errors, 0, "the SVG parses as XML");
     assert.ok(size.paths >= 3 && size.width > 300 && size.height > 100, JSON.stringify(size));
 
+    // A PNG carries the figure's numbered caption under the drawing unless --no-caption.
     const png = await runExport([...state, "--format", "png", "--scale", "2", "--out", join(out, "f.png")]);
     assert.equal(png.code, 0, png.stderr);
     const header = readFileSync(join(out, "f.png"));
     assert.deepEqual([...header.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    assert.deepEqual([header.readUInt32BE(16), header.readUInt32BE(20)], [2 * size.width, 2 * size.height]);
+    assert.equal(header.readUInt32BE(16), 2 * size.width);
+    assert.ok(header.readUInt32BE(20) >= 2 * (size.height + 18), `no room for the caption: ${header.readUInt32BE(20)} px`);
+    const bare = await runExport([...state, "--format", "png", "--scale", "2", "--no-caption", "--out", join(out, "bare.png")]);
+    assert.equal(bare.code, 0, bare.stderr);
+    const bareHeader = readFileSync(join(out, "bare.png"));
+    assert.deepEqual([bareHeader.readUInt32BE(16), bareHeader.readUInt32BE(20)], [2 * size.width, 2 * size.height]);
 
     const pdf = await runExport([...state, "--format", "pdf", "--out", join(out, "f.pdf")]);
     assert.equal(pdf.code, 0, pdf.stderr);

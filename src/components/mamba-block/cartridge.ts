@@ -14,6 +14,7 @@ import { download } from "../export.js";
 import { figure } from "../figure.js";
 import { formatNumber } from "../format.js";
 import { argmaxRows, errorMessage, parseTokenIds, softmaxRows, tokenLabel } from "./tokens.js";
+import { withScrollCue } from "../scroll-cue.js";
 
 export type Cartridge = HTMLElement & {
   /** Logits (continuation length, vocab) of the continuation read after the loaded cartridge. */
@@ -140,7 +141,7 @@ export function stateCartridge(model: MambaModel, defaults: CartridgeDefaults, t
   otherInput.addEventListener("input", update);
   continuationInput.addEventListener("input", update);
 
-  root.append(prefixInput, otherInput, continuationInput, row, status, fig, table);
+  root.append(prefixInput, otherInput, continuationInput, row, status, fig, withScrollCue(table));
   if (save()) update();
   return root;
 }
