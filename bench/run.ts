@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { launchChromium, serveStatic } from "../test/browser/harness.js";
-import type { BackendName } from "../src/engine/gpu/backend.js";
+import type { GpuBackendName as BackendName } from "../src/engine/gpu/backend.js";
 import { ALL_SHAPES, parseShapes, shapeLabel, type BenchRow, type BenchShape } from "./shapes.js";
 
 const args = process.argv.slice(2);

@@ -113,7 +113,7 @@ function channelSubset(inputs: SelectiveScanInputs, count: number): SelectiveSca
  */
 export function checkAgainstReference(inputs: SelectiveScanInputs, out: ArrayLike<number>, maxChannels = 128): number {
   const subset = channelSubset(inputs, maxChannels);
-  const expected = selectiveScan(subset).out;
+  const expected = selectiveScan(subset).yGated;
   const { batch, channels, length } = inputs;
   const got = new Float64Array(expected.length);
   for (let b = 0; b < batch; b++) {

@@ -1,9 +1,9 @@
 /**
- * The header's backend badge (`<span id="backend-badge" hidden>` on every page): which tfjs backend
- * runs the live block, with the reason for the choice (and any fallback) as its tooltip. If the GPU
+ * The header's backend badge (`<span id="backend-badge" hidden>` on every page): which backend runs the
+ * page's live model, with the reason for the choice (and any fallback) as its tooltip. If the GPU
  * is lost later, the badge follows the engine to its new backend and a note beside it says why.
  */
-import { BACKEND_LABELS, type BackendName } from "../engine/gpu/backend.js";
+import { BACKEND_LABELS, type BackendName } from "../engine/engine.js";
 
 /** What the badge reads from an engine (GpuEngine has all of it; the last two are optional for plain records). */
 export interface BadgeSource {

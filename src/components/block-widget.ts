@@ -1,20 +1,25 @@
 /**
- * The live block widget: a fresh Mamba block (official init, seeded) on the page's engine, an input
- * sequence the reader edits, heatmaps of Δ, B, C, A, h (one channel) and y, and perturbations of
- * the scan through the engine's ScanOverrides. Every control change schedules one update per
- * animation frame; all figures are redrawn together when the run finishes, original beside perturbed.
+ * The live block widget: a fresh Mamba block (official init, seeded: the reader can re-seed it, which a
+ * trained model cannot offer) on the page's engine, an input sequence the reader edits, heatmaps of Δ,
+ * B, C, A, h (one channel) and yGated, and the perturbation panel (perturb/). Every control change
+ * schedules one update per animation frame; all figures are redrawn together when the run finishes,
+ * original beside perturbed. Every tensor drawn comes from the engine's run (h too).
  */
+import type { BlockRun, Engine } from "../engine/engine.js";
+import { BACKEND_LABELS } from "../engine/engine.js";
 import { initMambaBlock } from "../engine/init.js";
 import { createRandom } from "../engine/random.js";
 import type { MambaBlockWeights, Numbers } from "../engine/types.js";
 import { heatmap, type CellRange, type HeatmapData, type HeatmapOptions } from "./charts/heatmap.js";
 import type { Chart } from "./charts/chart.js";
-import { presets, select, slider, textInput, type Control } from "./controls.js";
+import { select, slider, textInput } from "./controls.js";
 import { figure } from "./figure.js";
 import { finiteExtent } from "./charts/chart.js";
 import { formatNumber } from "./format.js";
-import { buildOverrides, channelStates, embedTokens, isUnperturbed, MAX_TOKENS, tokenize, type PerturbationState } from "./widget/perturbations.js";
-import { referenceEngine, scanInput, widgetEngine, type WidgetEngine, type WidgetRun } from "./widget/widget-engine.js";
+import { pageEngine } from "./page-engine.js";
+import { clippedRange, isUnperturbed, type PerturbationState } from "./perturb/perturbation.js";
+import { perturbationPanel } from "./perturb/perturbation-panel.js";
+import { embedTokens, MAX_TOKENS, tokenize } from "./widget/word-tokens.js";
 
 export interface BlockWidgetOptions {
   /** Seed of the block's weights and of the token embeddings. */
@@ -25,7 +30,7 @@ export interface BlockWidgetOptions {
   /** Prefix of the URL parameters and figure ids; unique per page. */
   name?: string;
   /** An engine to use instead of the page's (tests, benchmarks). */
-  engine?: WidgetEngine;
+  engine?: Promise<Engine>;
 }
 
 const PRESET_SEQUENCES: Record<string, string> = {
@@ -62,83 +67,43 @@ export function blockWidget(options: BlockWidgetOptions = {}): BlockWidget {
   const controls = {
     tokens: textInput({ name: `${name}-tokens`, label: "Input tokens (separated by spaces)", value: options.tokens ?? PRESET_SEQUENCES.sentence, maxLength: 200 }),
     seed: slider({ name: `${name}-seed`, label: "Seed of the fresh block", min: 1, max: 99, step: 1, value: options.seed ?? 1 }),
-    channel: slider({ name: `${name}-channel`, label: "Channel shown in h (and whose A row is scaled)", min: 0, max: channels - 1, step: 1, value: 0 }),
-    from: slider({ name: `${name}-from`, label: "Perturbed tokens: from", min: 0, max: MAX_TOKENS - 1, step: 1, value: 2 }),
-    to: slider({ name: `${name}-to`, label: "Perturbed tokens: to", min: 0, max: MAX_TOKENS - 1, step: 1, value: 4 }),
-    // Up to 100×, and A's sign flipped below 0: the reader can push the scan into overflow and back.
-    deltaScale: slider({ name: `${name}-dscale`, label: "Scale Δ on those tokens", unit: "×", min: 0, max: 100, step: 0.1, value: 1 }),
-    cScale: slider({ name: `${name}-cscale`, label: "Scale C on those tokens", unit: "×", min: -3, max: 3, step: 0.1, value: 1 }),
-    aScale: slider({ name: `${name}-ascale`, label: "Scale A of the chosen channel (below 0, A > 0: unstable)", unit: "×", min: -3, max: 5, step: 0.1, value: 1 }),
   };
-  const zeroB = new Set<number>();
+  const panel = perturbationPanel({ name, channels, state: STATE, maxTokens: MAX_TOKENS });
   const presetPicker = select({ label: "Preset sequence", options: ["(typed)", ...Object.keys(PRESET_SEQUENCES)], value: "(typed)" });
   presetPicker.addEventListener("input", () => {
     const text = PRESET_SEQUENCES[presetPicker.value];
     if (text) controls.tokens.value = text;
   });
-  const resetButton = document.createElement("button");
-  resetButton.type = "button";
-  resetButton.className = "kit-reset-perturbations";
-  resetButton.textContent = "Reset perturbations";
-  const zeroBList = document.createElement("p");
-  zeroBList.className = "kit-widget-note";
   const status = document.createElement("p");
   status.className = "kit-widget-status";
   status.setAttribute("role", "status");
 
   const views = createViews(name, channels, {
-    onBrushRows: (first, last) => {
-      controls.from.value = first;
-      controls.to.value = last;
-    },
-    onBRow: (token) => {
-      if (zeroB.has(token)) zeroB.delete(token);
-      else zeroB.add(token);
-      schedule();
-    },
-  });
-  resetButton.addEventListener("click", () => {
-    zeroB.clear();
-    for (const control of [controls.deltaScale, controls.cScale, controls.aScale]) control.reset();
-    schedule();
+    onBrushRows: (first, last) => panel.setRange(first, last),
+    onBRow: (token) => panel.toggleZeroB(token),
   });
 
   const inputGroup = group("Input", [controls.tokens, presetPicker, controls.seed]);
-  const perturbGroup = group("Perturbations", [
-    controls.from,
-    controls.to,
-    controls.deltaScale,
-    controls.cScale,
-    controls.channel,
-    controls.aScale,
-    zeroBList,
-    resetButton,
-  ]);
-  root.append(inputGroup, perturbGroup, status, views.element);
+  root.append(inputGroup, panel, status, views.element);
+  status.textContent = "Starting the engine: the figures appear once its kernels have passed their check against the float64 reference…";
 
   let weights: MambaBlockWeights | undefined;
   let weightsSeed = NaN;
-  let original: { key: string; run: WidgetRun; x: Float64Array } | undefined;
+  let original: { key: string; run: BlockRun } | undefined;
   let frame = 0;
   let running = false;
   let dirty = false;
   let requestedAt = 0;
-  // The float64 reference draws the figures at once while a GPU backend compiles its kernels.
-  let engine: WidgetEngine = options.engine ?? referenceEngine("float64 reference while the GPU engine starts");
-  let starting = !options.engine;
-  if (starting) {
-    void widgetEngine(location.search).then((ready) => {
-      engine = ready;
-      starting = false;
+  let engine: Engine | undefined;
+  void (options.engine ?? pageEngine()).then((ready) => {
+    engine = ready;
+    // After a lost GPU the engine runs elsewhere: recompute everything there.
+    ready.onBackendChange(() => {
       original = undefined;
-      // After a lost GPU the engine runs elsewhere: recompute everything there.
-      ready.onChange?.(() => {
-        original = undefined;
-        schedule();
-      });
       schedule();
     });
-  }
+    schedule();
+  });
 
   /** Coalesces any number of changes into one run at the next animation frame. */
   function schedule(): void {
@@ -155,6 +120,7 @@ export function blockWidget(options: BlockWidgetOptions = {}): BlockWidget {
   }
 
   async function update(): Promise<void> {
+    if (!engine) return;
     running = true;
     try {
       const { tokens, dropped } = tokenize(controls.tokens.value);
@@ -163,35 +129,24 @@ export function blockWidget(options: BlockWidgetOptions = {}): BlockWidget {
         return;
       }
       if (weightsSeed !== controls.seed.value || !weights) {
+        // The old seed's weights leave the GPU: moving the seed must not pile up uploads.
+        if (weights) engine.release(weights);
         weightsSeed = controls.seed.value;
-        weights = initMambaBlock({ dModel, dInner: channels, dState: 16, dtRank: Math.ceil(dModel / 16), convWidth: 4 }, createRandom(weightsSeed));
+        weights = initMambaBlock({ dModel, dInner: channels, dState: STATE, dtRank: Math.ceil(dModel / 16), convWidth: 4 }, createRandom(weightsSeed));
         original = undefined;
       }
       const length = tokens.length;
       const input = embedTokens(tokens, dModel, weightsSeed);
       const key = `${weightsSeed}|${tokens.join(" ")}`;
-      if (original?.key !== key) {
-        original = { key, run: await engine.run(weights, input, length, {}), x: scanInput(weights, input, length) };
-      }
-      const state: PerturbationState = {
-        range: [Math.min(controls.from.value, controls.to.value), Math.max(controls.from.value, controls.to.value)],
-        deltaScale: controls.deltaScale.value,
-        cScale: controls.cScale.value,
-        channel: controls.channel.value,
-        aScale: controls.aScale.value,
-        zeroB,
-      };
-      const perturbed = isUnperturbed(state) ? original.run : await engine.run(weights, input, length, buildOverrides(state, length, channels, 16));
+      if (original?.key !== key) original = { key, run: await engine.runBlock(weights, input, 1, length, { states: true }) };
+      const state = panel.value;
+      const perturbed = isUnperturbed(state) ? original.run : await engine.runBlock(weights, input, 1, length, { overrides: panel.overrides(length), states: true });
       // Everything below is synchronous: all figures change in the same frame.
-      drawAll(views, tokens, channels, state, original.run, perturbed, original.x);
-      const zeroed = [...zeroB].filter((t) => t < length).sort((a, b) => a - b);
-      zeroBList.textContent = zeroed.length
-        ? `B set to 0 at token${zeroed.length > 1 ? "s" : ""} ${zeroed.map((t) => `${t} “${tokens[t]}”`).join(", ")} (click a row of B to toggle).`
-        : "Click a row of the B heatmap to set B to 0 at that token.";
+      drawAll(views, tokens, channels, state, original.run, perturbed);
       const overflowing = Object.values(views).filter((view) => view.dataset.overflow).length;
       root.toggleAttribute("data-overflow", overflowing > 0);
       const ms = performance.now() - requestedAt;
-      status.textContent = `Engine: ${engine.label}${starting ? " (the GPU engine is still starting)" : ""} · ${length} tokens × ${channels} channels × 16 states · updated in ${formatNumber(ms, 2)} ms${dropped ? ` · ${dropped} tokens past ${MAX_TOKENS} ignored` : ""}${engine.lossNote ? ` · ${engine.lossNote}` : ""}${overflowing ? ` · ⚠ unstable: ${overflowing} figure${overflowing > 1 ? "s" : ""} overflowed (values past the float range are greyed out)` : ""}`;
+      status.textContent = `Engine: ${BACKEND_LABELS[engine.backend]} · ${length} tokens × ${channels} channels × ${STATE} states · updated in ${formatNumber(ms, 2)} ms${dropped ? ` · ${dropped} tokens past ${MAX_TOKENS} ignored` : ""}${engine.lossNote ? ` · ${engine.lossNote}` : ""}${overflowing ? ` · ⚠ unstable: ${overflowing} figure${overflowing > 1 ? "s" : ""} overflowed (values past the float range are greyed out)` : ""}`;
       status.title = engine.reason;
       root.rendered++;
       root.dispatchEvent(new CustomEvent("kit-widget-render", { detail: { ms } }));
@@ -207,8 +162,7 @@ export function blockWidget(options: BlockWidgetOptions = {}): BlockWidget {
     }
   }
 
-  for (const control of Object.values(controls)) control.addEventListener("input", schedule);
-  schedule();
+  for (const control of [...Object.values(controls), panel]) control.addEventListener("input", schedule);
   return root;
 }
 
@@ -227,6 +181,8 @@ interface Hooks {
 }
 
 const EMPTY: HeatmapData = { values: [], rows: 0, columns: 0 };
+/** The state size of the official block. */
+const STATE = 16;
 
 /** The eight heatmaps in their figure frames; original/perturbed pairs share a row. */
 function createViews(name: string, channels: number, hooks: Hooks): Views & { element: HTMLElement } {
@@ -270,24 +226,29 @@ function tableOf(chart: Chart<HeatmapData>): { columns: string[]; rows: number[]
   return { columns: ["row", "column", "value"], rows };
 }
 
-function drawAll(views: Views, tokens: string[], channels: number, state: PerturbationState, original: WidgetRun, perturbed: WidgetRun, x: Float64Array): void {
+/** h of one channel, (length, state), from a run's states (batch 1). */
+function channelOfStates(run: BlockRun, channels: number, channel: number): Float64Array {
+  const states = run.states!;
+  return Float64Array.from({ length: run.length * STATE }, (_, i) => states[(Math.floor(i / STATE) * channels + channel) * STATE + (i % STATE)]);
+}
+
+function drawAll(views: Views, tokens: string[], channels: number, state: PerturbationState, original: BlockRun, perturbed: BlockRun): void {
   const length = tokens.length;
-  const [first, last] = [Math.max(0, state.range[0]), Math.min(length - 1, state.range[1])];
+  const [first, last] = clippedRange(state, length);
   const tokenRange = (columns: number): CellRange[] => (first <= last ? [{ rows: [first, last], columns: [0, columns - 1] }] : []);
   const matrix = (values: Numbers, columns: number, outlines: CellRange[] = []): HeatmapData => ({ values, rows: values.length / columns, columns, rowLabels: tokens, outlines });
   views.delta.update(matrix(perturbed.delta, channels, state.deltaScale !== 1 ? tokenRange(channels) : []));
-  views.B.update(matrix(perturbed.B, 16, [...state.zeroB].filter((t) => t < length).map((t) => ({ rows: [t, t], columns: [0, 15] }))));
-  views.C.update(matrix(perturbed.C, 16, state.cScale !== 1 ? tokenRange(16) : []));
-  views.A.update({ values: perturbed.A, rows: channels, columns: 16, outlines: state.aScale !== 1 ? [{ rows: [state.channel, state.channel], columns: [0, 15] }] : [] });
-  const dims = { length, channels, state: 16 };
-  const hOriginal = channelStates(original.delta, original.A, original.B, x, dims, state.channel);
-  const hPerturbed = channelStates(perturbed.delta, perturbed.A, perturbed.B, x, dims, state.channel);
+  views.B.update(matrix(perturbed.B, STATE, [...state.zeroB].filter((t) => t < length).map((t) => ({ rows: [t, t], columns: [0, STATE - 1] }))));
+  views.C.update(matrix(perturbed.C, STATE, state.cScale !== 1 ? tokenRange(STATE) : []));
+  views.A.update({ values: perturbed.A, rows: channels, columns: STATE, outlines: state.aScale !== 1 ? [{ rows: [state.channel, state.channel], columns: [0, STATE - 1] }] : [] });
+  const hOriginal = channelOfStates(original, channels, state.channel);
+  const hPerturbed = channelOfStates(perturbed, channels, state.channel);
   // One colour domain per pair, so original and perturbed compare cell by cell.
   const pairDomain = (a: Numbers, b: Numbers): [number, number] => finiteExtent([...Array.from(a), ...Array.from(b)]);
   const hDomain = pairDomain(hOriginal, hPerturbed);
-  views.hOriginal.update({ ...matrix(hOriginal, 16), domain: hDomain });
-  views.hPerturbed.update({ ...matrix(hPerturbed, 16), domain: hDomain });
-  const yDomain = pairDomain(original.y, perturbed.y);
-  views.yOriginal.update({ ...matrix(original.y, channels), domain: yDomain });
-  views.yPerturbed.update({ ...matrix(perturbed.y, channels), domain: yDomain });
+  views.hOriginal.update({ ...matrix(hOriginal, STATE), domain: hDomain });
+  views.hPerturbed.update({ ...matrix(hPerturbed, STATE), domain: hDomain });
+  const yDomain = pairDomain(original.yGated, perturbed.yGated);
+  views.yOriginal.update({ ...matrix(original.yGated, channels), domain: yDomain });
+  views.yPerturbed.update({ ...matrix(perturbed.yGated, channels), domain: yDomain });
 }

@@ -3,10 +3,9 @@
  * h_k = Ā h_{k−1} + B̄ x_k. Every rule here is applied mode by mode, so a diagonal A is just N
  * independent scalar modes.
  */
-import type { BRule } from "./types.js";
+import type { DiscretisationRule } from "./types.js";
 
-/** Euler (forward), bilinear (S4), zero-order hold (paper Eq. 4), or Mamba's code (ZOH for A, ΔB for B). */
-export type DiscretisationRule = "euler" | "bilinear" | "zoh" | "mamba";
+export type { DiscretisationRule } from "./types.js";
 
 export const DISCRETISATION_RULES: readonly DiscretisationRule[] = ["euler", "bilinear", "zoh", "mamba"];
 
@@ -21,24 +20,39 @@ export function zohOverEulerRatio(z: number): number {
   return z === 0 ? 1 : Math.expm1(z) / z;
 }
 
-/** B̄ / b for the two rules the selective scan supports: Δ (Mamba) or (e^{Δa} − 1)/a (ZOH). */
-export function inputScale(rule: BRule, a: number, delta: number): number {
-  return rule === "mamba" ? delta : delta * zohOverEulerRatio(delta * a);
-}
-
-/** Ā and B̄ of the scalar mode h' = a h + b x under `rule` with step `delta` (table of MAMBA-SPEC §2). */
-export function discretise(rule: DiscretisationRule, a: number, b: number, delta: number): DiscreteMode {
+/** Ā of the scalar mode a over a step Δ under `rule` (src/math.md#discretisation). */
+export function discreteDecay(rule: DiscretisationRule, a: number, delta: number): number {
   switch (rule) {
     case "euler":
-      return { aBar: 1 + delta * a, bBar: delta * b };
-    case "bilinear": {
-      const denominator = 1 - (delta * a) / 2;
-      return { aBar: (1 + (delta * a) / 2) / denominator, bBar: (delta * b) / denominator };
-    }
+      return 1 + delta * a;
+    case "bilinear":
+      return (1 + (delta * a) / 2) / (1 - (delta * a) / 2);
     case "zoh":
     case "mamba":
-      return { aBar: Math.exp(delta * a), bBar: inputScale(rule, a, delta) * b };
+      return Math.exp(delta * a);
   }
+}
+
+/**
+ * B̄ / b of the scalar mode a over a step Δ under `rule`: Δ (Euler and Mamba's code), Δ/(1 − Δa/2)
+ * (bilinear) or (e^{Δa} − 1)/a = Δ·(e^z − 1)/z with z = Δa (zero-order hold). The one definition of
+ * B̄/B, for the reference scan and the CPU kernel alike.
+ */
+export function inputScale(rule: DiscretisationRule, a: number, delta: number): number {
+  switch (rule) {
+    case "euler":
+    case "mamba":
+      return delta;
+    case "bilinear":
+      return delta / (1 - (delta * a) / 2);
+    case "zoh":
+      return delta * zohOverEulerRatio(delta * a);
+  }
+}
+
+/** Ā and B̄ of the scalar mode h' = a h + b x under `rule` with step `delta` (src/math.md#discretisation). */
+export function discretise(rule: DiscretisationRule, a: number, b: number, delta: number): DiscreteMode {
+  return { aBar: discreteDecay(rule, a, delta), bBar: inputScale(rule, a, delta) * b };
 }
 
 /** Ā and B̄ for every mode of a diagonal SSM, shapes (state). */

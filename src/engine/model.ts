@@ -1,32 +1,13 @@
 /**
- * The Mamba language model (MAMBA-SPEC §5, residual stack): embedding, then for every layer
+ * The Mamba language model (src/math.md#model): embedding, then for every layer
  * h ← h + Mixer(RMSNorm(h)), then logits = RMSNorm_f(h) · Headᵀ, the head tied to the embedding
  * unless the model has its own. Full-sequence forward with every intermediate, and one-token decoding.
  */
-import { initialBlockState, mambaBlockForward, mambaBlockStep, type BlockIntermediates, type BlockState } from "./block.js";
+import { initialBlockState, mambaBlockForward, mambaBlockStep, type BlockState } from "./block.js";
+import type { LayerRun, ModelOptions, ModelRun } from "./engine.js";
 import { check } from "./errors.js";
 import { linear, rmsNorm } from "./layers.js";
-import type { BRule, MambaModel, ScanOverrides } from "./types.js";
-
-export interface LmOptions {
-  /** Overrides per layer (index = layer); absent layers run as computed. */
-  overrides?: (ScanOverrides | undefined)[];
-  rule?: BRule;
-  /** Keep Ā, B̄ and h for every token in every layer. */
-  keepStates?: boolean;
-}
-
-export interface LmOutputs {
-  batch: number;
-  length: number;
-  /** (batch, length, vocab) */
-  logits: Float64Array;
-  /** numLayers + 1 residual streams (batch, length, dModel): after the embedding and after every layer */
-  residuals: Float64Array[];
-  /** (batch, length, dModel): norm_f of the last residual, the input of the head */
-  normalized: Float64Array;
-  layers: BlockIntermediates[];
-}
+import type { DiscretisationRule, MambaModel } from "./types.js";
 
 /** Checks that ids form a non-empty batch × length grid of integers in [0, vocab); returns its sizes. */
 export function checkTokenIds(ids: readonly (readonly number[])[], vocabSize: number): { batch: number; length: number } {
@@ -53,32 +34,29 @@ function embed(model: MambaModel, ids: readonly number[]): Float64Array {
   return out;
 }
 
-/** norm_f and the head: (rows, dModel) → normalized (rows, dModel) and logits (rows, vocab). */
-function head(model: MambaModel, residual: Float64Array, rows: number): { normalized: Float64Array; logits: Float64Array } {
+/** logits = RMSNorm_f(residual) · Headᵀ: (rows, dModel) → (rows, vocab). */
+function head(model: MambaModel, residual: Float64Array, rows: number): Float64Array {
   const { dModel, vocabSize, normEpsilon } = model.config;
-  const normalized = rmsNorm(residual, rows, model.normF, normEpsilon);
-  return { normalized, logits: linear(normalized, rows, model.lmHead ?? model.embedding, undefined, dModel, vocabSize) };
+  return linear(rmsNorm(residual, rows, model.normF, normEpsilon), rows, model.lmHead ?? model.embedding, undefined, dModel, vocabSize);
 }
 
-/** Runs the whole model on ids (batch × length). */
-export function lmForward(model: MambaModel, ids: readonly (readonly number[])[], options: LmOptions = {}): LmOutputs {
+/** Runs the whole model on ids (batch × length), every layer's tensors kept (engine.ts ModelRun). */
+export function lmForward(model: MambaModel, ids: readonly (readonly number[])[], options: ModelOptions = {}): ModelRun<Float64Array> {
   const { batch, length } = checkTokenIds(ids, model.config.vocabSize);
-  const { normEpsilon } = model.config;
+  const { normEpsilon, vocabSize } = model.config;
   const rows = batch * length;
-  let residual = embed(model, ids.flat());
-  const residuals = [residual];
-  const layers = model.layers.map((layer, i) => {
-    const normed = rmsNorm(residual, rows, layer.norm, normEpsilon);
-    const block = mambaBlockForward(layer.mixer, normed, batch, length, {
+  const embedded = embed(model, ids.flat());
+  let residual = embedded;
+  const layers: LayerRun<Float64Array>[] = model.layers.map((layer, i) => {
+    const block = mambaBlockForward(layer.mixer, rmsNorm(residual, rows, layer.norm, normEpsilon), batch, length, {
       overrides: options.overrides?.[i],
       rule: options.rule,
-      keepStates: options.keepStates,
+      states: options.statesOf?.includes(i),
     });
-    residual = residual.map((v, j) => v + block.output[j]);
-    residuals.push(residual);
-    return block;
+    residual = residual.map((v, j) => v + block.out[j]);
+    return { ...block, residual };
   });
-  return { batch, length, ...head(model, residual, rows), residuals, layers };
+  return { batch, length, vocab: vocabSize, embedded, layers, logits: head(model, residual, rows) };
 }
 
 /** The decoding state of the whole model: one BlockState per layer, constant size whatever the position. */
@@ -89,13 +67,13 @@ export function initialLmState(model: MambaModel): LmState {
 }
 
 /** One token through the model: its logits (vocab) and the next state (the given state is not modified). */
-export function lmStep(model: MambaModel, state: LmState, id: number, rule: BRule = "mamba"): { logits: Float64Array; state: LmState } {
+export function lmStep(model: MambaModel, state: LmState, id: number, rule: DiscretisationRule = "mamba"): { logits: Float64Array; state: LmState } {
   checkTokenIds([[id]], model.config.vocabSize);
   let residual = embed(model, [id]);
   const next = model.layers.map((layer, i) => {
     const step = mambaBlockStep(layer.mixer, state[i], rmsNorm(residual, 1, layer.norm, model.config.normEpsilon), rule);
-    residual = residual.map((v, j) => v + step.output[j]);
+    residual = residual.map((v, j) => v + step.out[j]);
     return step.state;
   });
-  return { logits: head(model, residual, 1).logits, state: next };
+  return { logits: head(model, residual, 1), state: next };
 }

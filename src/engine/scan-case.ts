@@ -49,8 +49,8 @@ export function parseScanCase(json: unknown): SelectiveScanInputs {
 export function scanOutputsToJson(inputs: SelectiveScanInputs, outputs: SelectiveScanOutputs): Record<string, JsonTensor> {
   const { batch, channels, length, state } = inputs;
   return {
-    out: toJsonTensor([batch, channels, length], outputs.out),
-    y_no_skip_no_gate: toJsonTensor([batch, channels, length], outputs.yNoSkipNoGate),
+    out: toJsonTensor([batch, channels, length], outputs.yGated),
+    y_no_skip_no_gate: toJsonTensor([batch, channels, length], outputs.y),
     final_state: toJsonTensor([batch, channels, state], outputs.finalState),
   };
 }

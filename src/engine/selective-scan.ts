@@ -1,12 +1,13 @@
 /**
  * The selective scan (S6) in float64, in the layout of the official CUDA kernel and of the golden
- * scan cases (MAMBA-SPEC §5 step 6): for every batch row b, channel c and state n,
- *   h_t = exp(Δ_t[c] A[c,n]) h_{t−1} + B̄_t[c,n] u_t[c],   B̄ = Δ B (rule "mamba") or (e^{ΔA} − 1)/A · B ("zoh")
- *   y_t[c] = Σ_n C_t[n] h_t[c,n],   out_t[c] = (y_t[c] + D[c] u_t[c]) · SiLU(z_t[c]).
- * This is the reference the GPU kernels are tested against; its signature stays stable.
+ * scan cases (src/math.md#selective-scan): for every batch row b, channel c and state n,
+ *   h_t = Ā_t[c,n] h_{t−1} + B̄_t[c,n] u_t[c],   (Ā, B̄) = discretise(rule, A[c,n], B_t[n], Δ_t[c])
+ *   y_t[c] = Σ_n C_t[n] h_t[c,n],   yGated_t[c] = (y_t[c] + D[c] u_t[c]) · SiLU(z_t[c]).
+ * Rule "mamba" (Ā = e^{ΔA}, B̄ = ΔB) is what checkpoints are trained with; "zoh", "euler" and "bilinear"
+ * are the other rules of src/math.md#discretisation. This is the reference the GPU kernels are tested against.
  */
 import { silu } from "./activations.js";
-import { inputScale } from "./discretise.js";
+import { DISCRETISATION_RULES, discreteDecay, inputScale } from "./discretise.js";
 import { check } from "./errors.js";
 import type { Numbers, SelectiveScanInputs, SelectiveScanOutputs } from "./types.js";
 
@@ -23,7 +24,7 @@ export function checkScanInputs(inputs: SelectiveScanInputs): void {
   for (const [name, size] of Object.entries({ batch, channels, length, state })) {
     check(Number.isInteger(size) && size >= 0, `scan: ${name} must be a non-negative integer, got ${size}`);
   }
-  check(inputs.rule === "mamba" || inputs.rule === "zoh", `scan: rule must be "mamba" or "zoh", got ${JSON.stringify(inputs.rule)}`);
+  check(DISCRETISATION_RULES.includes(inputs.rule), `scan: rule must be one of ${DISCRETISATION_RULES.join(", ")}, got ${JSON.stringify(inputs.rule)}`);
   const expected: [string, Numbers | undefined, number[]][] = [
     ["u", inputs.u, [batch, channels, length]],
     ["delta", inputs.delta, [batch, channels, length]],
@@ -45,7 +46,7 @@ export function checkScanInputs(inputs: SelectiveScanInputs): void {
   }
 }
 
-/** Runs the scan; returns out, y before skip and gate, and the final state. */
+/** Runs the scan; returns y before skip and gate, yGated after them, and the final state. */
 export function selectiveScan(inputs: SelectiveScanInputs): SelectiveScanOutputs {
   return runScan(inputs, false);
 }
@@ -58,8 +59,8 @@ export function selectiveScanTrace(inputs: SelectiveScanInputs): SelectiveScanTr
 function runScan(inputs: SelectiveScanInputs, keepTrace: boolean): SelectiveScanOutputs | SelectiveScanTrace {
   checkScanInputs(inputs);
   const { batch, channels, length: L, state: N, u, delta, A, B, C, D, z, rule } = inputs;
-  const out = new Float64Array(batch * channels * L);
-  const yNoSkipNoGate = new Float64Array(batch * channels * L);
+  const yGated = new Float64Array(batch * channels * L);
+  const yBeforeSkip = new Float64Array(batch * channels * L);
   const finalState = new Float64Array(batch * channels * N);
   const traceSize = keepTrace ? batch * channels * L * N : 0;
   const aBarAll = new Float64Array(traceSize);
@@ -76,7 +77,7 @@ function runScan(inputs: SelectiveScanInputs, keepTrace: boolean): SelectiveScan
         let y = 0;
         for (let n = 0; n < N; n++) {
           const a = A[c * N + n];
-          const aBar = Math.exp(dt * a);
+          const aBar = discreteDecay(rule, a, dt);
           const bBar = inputScale(rule, a, dt) * B[(b * N + n) * L + t];
           h[n] = aBar * h[n] + bBar * x;
           y += C[(b * N + n) * L + t] * h[n];
@@ -87,13 +88,13 @@ function runScan(inputs: SelectiveScanInputs, keepTrace: boolean): SelectiveScan
             statesAll[at] = h[n];
           }
         }
-        yNoSkipNoGate[row + t] = y;
+        yBeforeSkip[row + t] = y;
         const skipped = y + (D ? D[c] * x : 0);
-        out[row + t] = z ? skipped * silu(z[row + t]) : skipped;
+        yGated[row + t] = z ? skipped * silu(z[row + t]) : skipped;
       }
       finalState.set(h, (b * channels + c) * N);
     }
   }
-  const outputs = { out, yNoSkipNoGate, finalState };
+  const outputs = { y: yBeforeSkip, yGated, finalState };
   return keepTrace ? { ...outputs, aBar: aBarAll, bBar: bBarAll, states: statesAll } : outputs;
 }

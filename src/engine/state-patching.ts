@@ -6,9 +6,10 @@
  * at p makes every output after p exactly the source's (given the same later tokens).
  */
 import type { BlockState } from "./block.js";
+import { decodeIds } from "./decode.js";
+import type { Engine } from "./engine.js";
 import { check } from "./errors.js";
-import { lmStep, type LmState } from "./model.js";
-import { decodeStepwise, type StepwiseRun } from "./recurrent.js";
+import type { LmState } from "./model.js";
 import type { MambaModel } from "./types.js";
 
 /** `target` with the listed layers taken from `source`. */
@@ -16,32 +17,6 @@ export function patchState(target: LmState, source: LmState, layers: readonly nu
   check(target.length === source.length, `patchState: target has ${target.length} layers, source ${source.length}`);
   layers.forEach((layer) => check(Number.isInteger(layer) && layer >= 0 && layer < target.length, `patchState: no layer ${layer} (the model has ${target.length})`));
   return target.map((state: BlockState, i) => (layers.includes(i) ? source[i] : state));
-}
-
-/**
- * Logits (length, vocab) of `ids` with the listed layers' state after token `position` replaced by
- * `source.states[position]`. Tokens up to `position` keep the target's logits (the patch comes after them).
- */
-export function patchedLogits(
-  model: MambaModel,
-  ids: readonly number[],
-  target: StepwiseRun,
-  source: StepwiseRun,
-  position: number,
-  layers: readonly number[],
-): Float64Array {
-  check(target.states !== undefined && source.states !== undefined, "patchedLogits: both runs need keepStates");
-  check(ids.length === target.length && source.length === target.length, `patching needs two sequences of the same length (target ${target.length}, source ${source.length})`);
-  check(Number.isInteger(position) && position >= 0 && position < ids.length, `patch position ${position} is outside 0..${ids.length - 1}`);
-  const vocab = model.config.vocabSize;
-  const logits = target.logits.slice();
-  let state = patchState(target.states[position], source.states[position], layers);
-  for (let t = position + 1; t < ids.length; t++) {
-    const step = lmStep(model, state, ids[t]);
-    logits.set(step.logits, t * vocab);
-    state = step.state;
-  }
-  return logits;
 }
 
 /** ‖a_t − b_t‖₂ for every position t of two (length, vocab) logit tables. */
@@ -64,16 +39,34 @@ export interface PatchingGrid {
   sourceEffect: Float64Array;
 }
 
-/** Patches the listed layers at every position p in turn; see `PatchingGrid`. */
-export function patchingGrid(model: MambaModel, targetIds: readonly number[], sourceIds: readonly number[], layers: readonly number[]): PatchingGrid {
+/**
+ * Patches the listed layers at every position p in turn (see PatchingGrid), decoding on `engine`: the
+ * target and the source once each (keeping their states), then for every p the target's tokens after p
+ * from the patched state. `onRow` is told after each p (a page shows progress; it takes ~L²/2 steps).
+ */
+export async function patchingGrid(
+  engine: Engine,
+  model: MambaModel,
+  targetIds: readonly number[],
+  sourceIds: readonly number[],
+  layers: readonly number[],
+  onRow?: (done: number, total: number) => void,
+): Promise<PatchingGrid> {
   check(targetIds.length === sourceIds.length, `patching needs two sequences of the same length: the target has ${targetIds.length} tokens, the source ${sourceIds.length}`);
   const vocab = model.config.vocabSize;
-  const target = decodeStepwise(model, targetIds, { keepStates: true });
-  const source = decodeStepwise(model, sourceIds, { keepStates: true });
+  const target = await decodeIds(engine, model, targetIds, { keepStates: true });
+  const source = await decodeIds(engine, model, sourceIds, { keepStates: true });
   const length = targetIds.length;
   const effect = new Float64Array(length * length);
   for (let p = 0; p < length; p++) {
-    effect.set(logitDistancePerPosition(patchedLogits(model, targetIds, target, source, p, layers), target.logits, vocab), p * length);
+    const logits = target.logits.slice();
+    const after = targetIds.slice(p + 1);
+    if (after.length > 0) {
+      const patched = await decodeIds(engine, model, after, { from: patchState(target.states![p], source.states![p], layers), position: p + 1 });
+      logits.set(patched.logits, (p + 1) * vocab);
+    }
+    effect.set(logitDistancePerPosition(logits, target.logits, vocab), p * length);
+    onRow?.(p + 1, length);
   }
   return { length, effect, sourceEffect: logitDistancePerPosition(source.logits, target.logits, vocab) };
 }

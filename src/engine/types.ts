@@ -5,7 +5,14 @@
  * (`selective_scan_fn`) and of `../shared/golden/scan/*.json`: channels before length.
  */
 
-/** How B is discretised: Mamba's code (B̄ = ΔB) or the exact zero-order hold of the paper (Eq. 4). */
+/**
+ * How the scan discretises (src/math.md#discretisation): Ā and B̄ per token from Δ, A and B.
+ * "mamba" (Ā = e^{ΔA}, B̄ = ΔB, what checkpoints are trained with) and "zoh" (the exact zero-order hold,
+ * B̄ = (e^{ΔA} − 1)/A · B) run everywhere; "euler" and "bilinear" only in the float64 reference.
+ */
+export type DiscretisationRule = "euler" | "bilinear" | "zoh" | "mamba";
+
+/** The rules the GPU kernels run: both keep Ā = e^{ΔA} and differ in B̄ only. */
 export type BRule = "mamba" | "zoh";
 
 /** Any flat numeric buffer the engine reads; float64 in the reference, float32 on the GPU. */
@@ -34,15 +41,15 @@ export interface SelectiveScanInputs {
   D?: Numbers;
   /** (batch, channels, length); the gate, omitted means no gate */
   z?: Numbers;
-  rule: BRule;
+  rule: DiscretisationRule;
 }
 
 /** Outputs of one selective scan. */
 export interface SelectiveScanOutputs {
-  /** (batch, channels, length): (y + D·u) · SiLU(z) */
-  out: Numbers;
   /** (batch, channels, length): Σ_n C_t[n] h_t[c, n], before the skip and the gate */
-  yNoSkipNoGate: Numbers;
+  y: Numbers;
+  /** (batch, channels, length): (y + D·u) · SiLU(z) */
+  yGated: Numbers;
   /** (batch, channels, state): h after the last token */
   finalState: Numbers;
 }
@@ -67,7 +74,7 @@ export interface ScanOverrides {
   C?: Perturbation;
 }
 
-/** Sizes of one Mamba block (MAMBA-SPEC §5): D, Di = E·D, N, R, k. */
+/** Sizes of one Mamba block (src/math.md#block): D, Di = E·D, N, R, k. */
 export interface BlockDims {
   dModel: number;
   dInner: number;

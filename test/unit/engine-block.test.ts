@@ -35,13 +35,14 @@ test("step-by-step decoding of a block = full-sequence forward, both B rules, ev
       const before = Float64Array.from(state.h);
       const step = mambaBlockStep(block, state, input.subarray(6 * t, 6 * t + 6), rule);
       assert.deepEqual(state.h, before, "the step does not modify its input state");
-      for (const [name, width] of [["xConv", 10], ["z", 10], ["delta", 10], ["B", 3], ["C", 3], ["y", 10], ["yGated", 10], ["output", 6]] as const) {
+      for (const [name, width] of [["u", 10], ["z", 10], ["delta", 10], ["B", 3], ["C", 3], ["y", 10], ["yGated", 10], ["out", 6]] as const) {
         assert.ok(maxAbsDifference(step[name], full[name].subarray(width * t, width * (t + 1))) < 1e-12, `${rule} t=${t} ${name}`);
       }
       state = step.state;
       assert.equal(state.convWindow.length + state.h.length, stateSize, "constant-size state");
     }
     assert.ok(maxAbsDifference(state.h, full.finalState) < 1e-12);
+    assert.ok(maxAbsDifference(state.convWindow, full.convState) < 1e-12, "the conv window after the last token");
   }
 });
 
@@ -69,7 +70,7 @@ test("overrides: set replaces, NaN keeps the computed value, scale multiplies", 
   const block = oddBlock();
   const [length, dInner, dState] = [5, 10, 3];
   const input = random.fill(length * 6, random.normal);
-  const plain = mambaBlockForward(block, input, 1, length, { keepStates: true });
+  const plain = mambaBlockForward(block, input, 1, length, { states: true });
   const set = new Float64Array(length * dInner).fill(NaN);
   set[2 * dInner + 4] = 0.7;
   const scale = new Float64Array(length * dInner).fill(1);
@@ -82,11 +83,13 @@ test("overrides: set replaces, NaN keeps the computed value, scale multiplies", 
   // Causality: tokens before the first override are untouched, later ones of that channel change.
   assert.deepEqual(changed.y.subarray(0, 2 * dInner), plain.y.subarray(0, 2 * dInner));
   assert.notEqual(changed.y[2 * dInner + 4], plain.y[2 * dInner + 4]);
-  // Ā and B̄ and h follow the definitions for every token.
+  // h follows h_t = e^{Δ_t A} h_{t−1} + Δ_t B_t u_t for every token, channel and state.
   for (let i = 0; i < length * dInner * dState; i++) {
     const [t, c, n] = [Math.floor(i / (dInner * dState)), Math.floor(i / dState) % dInner, i % dState];
-    assert.ok(Math.abs(plain.aBar![i] - Math.exp(plain.delta[t * dInner + c] * plain.A[c * dState + n])) < 1e-15);
-    assert.ok(Math.abs(plain.bBar![i] - plain.delta[t * dInner + c] * plain.B[t * dState + n]) < 1e-15);
+    const dt = plain.delta[t * dInner + c];
+    const previous = t > 0 ? plain.states![i - dInner * dState] : 0;
+    const expected = Math.exp(dt * plain.A[c * dState + n]) * previous + dt * plain.B[t * dState + n] * plain.u[t * dInner + c];
+    assert.ok(Math.abs(plain.states![i] - expected) < 1e-12);
   }
 });
 
@@ -96,7 +99,7 @@ test("overrides: Δ = 0 holds the state (skip the token), B = 0 leaves only the 
   const input = random.fill(length * 6, random.normal);
   const deltaSet = new Float64Array(length * dInner).fill(NaN);
   deltaSet.fill(0, 3 * dInner, 4 * dInner);
-  const held = mambaBlockForward(block, input, 1, length, { overrides: { delta: { set: deltaSet } }, keepStates: true });
+  const held = mambaBlockForward(block, input, 1, length, { overrides: { delta: { set: deltaSet } }, states: true });
   const stateSize = dInner * dState;
   assert.deepEqual(held.states!.subarray(3 * stateSize, 4 * stateSize), held.states!.subarray(2 * stateSize, 3 * stateSize));
   const silent = mambaBlockForward(block, input, 1, length, { overrides: { B: { scale: new Float64Array(length * dState) } } });
@@ -104,7 +107,7 @@ test("overrides: Δ = 0 holds the state (skip the token), B = 0 leaves only the 
   silent.yGated.forEach((v, i) => {
     const c = i % dInner;
     const z = silent.z[i];
-    assert.ok(Math.abs(v - block.D[c] * silent.xConv[i] * (z / (1 + Math.exp(-z)))) < 1e-15);
+    assert.ok(Math.abs(v - block.D[c] * silent.u[i] * (z / (1 + Math.exp(-z)))) < 1e-15);
   });
   const halfA = mambaBlockForward(block, input, 1, length, { overrides: { A: { scale: new Float64Array(dInner * dState).fill(0.5) } } });
   assert.ok(maxAbsDifference(halfA.A, Float64Array.from(block.ALog, (v) => -0.5 * Math.exp(v))) < 1e-15);

@@ -1,51 +1,94 @@
 /**
- * The whole model on a tfjs backend (src/engine/gpu/lm-forward.ts) against HF's golden logits and the
- * float64 reference, on tfjs's CPU backend in Node (the browser tests run it on WebGPU and WebGL).
+ * The GPU engine (src/engine/gpu/engine.ts) against the float64 reference engine, every field of every
+ * layer, on the golden checkpoints and a character model, on tfjs's CPU backend in Node (the browser
+ * tests run the same comparison on WebGPU and WebGL): ≤ 1e-4 relative, with overrides, h per token and
+ * step decoding. And HF's golden logits.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { before, test } from "node:test";
+import * as tf from "@tensorflow/tfjs-core";
 import { loadMambaCheckpoint } from "../../src/engine/checkpoint.js";
-import { mambaBlockForward } from "../../src/engine/block.js";
-import { lmForward } from "../../src/engine/model.js";
-import { rmsNorm } from "../../src/engine/layers.js";
+import type { Engine } from "../../src/engine/engine.js";
 import { createGpuEngine } from "../../src/engine/gpu/engine.js";
-import { disposeModel, gpuLmForward, uploadModel } from "../../src/engine/gpu/lm-forward.js";
+import { createReferenceEngine } from "../../src/engine/reference-engine.js";
+import { modelRunDifferences, worstDifference } from "../../src/engine/run-difference.js";
+import type { MambaModel } from "../../src/engine/types.js";
 import { GOLDEN, LM_CASES, maxAbsDifference, readGoldenJson, relativeError } from "./engine-helpers.js";
 
-test("gpuLmForward reproduces HF's logits within the float32 tolerance on every golden model", async () => {
-  await createGpuEngine({ backend: "cpu" });
-  for (const name of LM_CASES) {
-    const folder = join(GOLDEN, name);
-    const model = loadMambaCheckpoint(JSON.parse(readFileSync(join(folder, "config.json"), "utf8")), readFileSync(join(folder, "model.safetensors")));
-    const golden = readGoldenJson(name, "case.json");
-    const uploaded = uploadModel(model);
-    const row: number[] = golden.input_ids[0];
-    const vocab = model.config.vocabSize;
-    const result = await gpuLmForward(uploaded, row);
-    assert.ok(relativeError(result.logits, golden.logits.data.slice(0, row.length * vocab)) < 1e-4, name);
-    disposeModel(uploaded);
-  }
+const TOLERANCE = 1e-4;
+const reference = createReferenceEngine();
+let gpu: Engine;
+before(async () => {
+  gpu = await createGpuEngine("cpu");
 });
 
-test("the inspected layer's Δ, B, C and overrides match the reference", async () => {
-  await createGpuEngine({ backend: "cpu" });
-  const folder = join(GOLDEN, "lm-tiny");
-  const model = loadMambaCheckpoint(JSON.parse(readFileSync(join(folder, "config.json"), "utf8")), readFileSync(join(folder, "model.safetensors")));
-  const ids = [3, 1, 4, 1, 5, 9, 2, 6];
+function goldenModel(name: string): MambaModel {
+  const folder = join(GOLDEN, name);
+  return loadMambaCheckpoint(JSON.parse(readFileSync(join(folder, "config.json"), "utf8")), readFileSync(join(folder, "model.safetensors")));
+}
+
+for (const name of LM_CASES) {
+  test(`${name}: every field of the GPU engine's run equals the reference's, and the logits HF's`, async () => {
+    const model = goldenModel(name);
+    const golden = readGoldenJson(name, "case.json");
+    const options = { statesOf: [0, model.config.numLayers - 1] };
+    const run = await gpu.runModel(model, golden.input_ids, options);
+    const expected = await reference.runModel(model, golden.input_ids, options);
+    const differences = modelRunDifferences(run, expected);
+    assert.equal(differences.filter((d) => d.field === "states").length, new Set(options.statesOf).size, "h per token of the layers asked for");
+    const worst = worstDifference(differences);
+    assert.ok(worst.relative <= TOLERANCE, `${worst.field} of layer ${worst.layer}: ${worst.relative}`);
+    assert.ok(relativeError(run.logits, golden.logits.data) <= TOLERANCE);
+    gpu.release(model);
+  });
+}
+
+test("overrides in one layer: the GPU engine follows the reference in every field, and they change the logits", async () => {
+  const model = goldenModel("lm-tiny");
+  const ids = [[3, 1, 4, 1, 5, 9, 2, 6]];
   const { dInner, dState } = model.config;
-  const overrides = { delta: { scale: new Float64Array(ids.length * dInner).fill(3) }, C: { scale: new Float64Array(ids.length * dState).fill(-1) } };
-  const uploaded = uploadModel(model);
-  const result = await gpuLmForward(uploaded, ids, { inspectLayer: 1, overrides });
-  const reference = lmForward(model, [ids], { overrides: [undefined, overrides] });
-  assert.ok(relativeError(result.logits, reference.logits) < 1e-4);
-  const layerInput = rmsNorm(reference.residuals[1], ids.length, model.layers[1].norm, model.config.normEpsilon);
-  const block = mambaBlockForward(model.layers[1].mixer, layerInput, 1, ids.length, { overrides });
-  for (const key of ["delta", "B", "C", "output"] as const) assert.ok(relativeError(result.layer![key], block[key]) < 1e-4, key);
-  const plain = await gpuLmForward(uploaded, ids);
-  assert.ok(relativeError(plain.logits, lmForward(model, [ids]).logits) < 1e-4);
-  assert.ok(maxAbsDifference(plain.logits, reference.logits) > 2e-4, "the overrides must change the logits");
-  await assert.rejects(gpuLmForward(uploaded, [1, 99]), /outside the vocabulary/);
-  disposeModel(uploaded);
+  const length = ids[0].length;
+  const set = new Float64Array(length * dState).fill(NaN);
+  set.fill(0, 2 * dState, 3 * dState);
+  const overrides = [undefined, { delta: { scale: new Float64Array(length * dInner).fill(3) }, B: { set }, C: { scale: new Float64Array(length * dState).fill(-1) }, A: { scale: new Float64Array(dInner * dState).fill(0.5) } }];
+  const run = await gpu.runModel(model, ids, { overrides });
+  const worst = worstDifference(modelRunDifferences(run, await reference.runModel(model, ids, { overrides })));
+  assert.ok(worst.relative <= TOLERANCE, `${worst.field} of layer ${worst.layer}: ${worst.relative}`);
+  const plain = await gpu.runModel(model, ids);
+  assert.ok(maxAbsDifference(plain.logits, run.logits) > 2e-4, "the overrides must change the logits");
+  await assert.rejects(gpu.runModel(model, [[1, 99]]), /outside the vocabulary/);
+});
+
+test("the GPU decoder reads one token at a time like the reference's lmStep, and resumes from a saved state", async () => {
+  const model = goldenModel("lm-odd-shapes");
+  const ids = [5, 0, 3, 3, 1, 7];
+  const gpuDecoder = gpu.decoder(model);
+  const referenceDecoder = reference.decoder(model);
+  for (const id of ids) {
+    const [got, expected] = [await gpuDecoder.step(id), await referenceDecoder.step(id)];
+    assert.ok(relativeError(got, expected) <= TOLERANCE);
+  }
+  assert.equal(gpuDecoder.position, ids.length);
+  const saved = await referenceDecoder.state();
+  const fresh = gpu.decoder(model);
+  fresh.reset(saved, ids.length);
+  assert.ok(relativeError(await fresh.step(2), await referenceDecoder.step(2)) <= TOLERANCE);
+  const gpuState = await gpuDecoder.state();
+  assert.ok(relativeError(gpuState[0].h, saved[0].h) <= TOLERANCE);
+  assert.throws(() => fresh.reset([]), /state has 0 layers/);
+  gpuDecoder.dispose();
+  fresh.dispose();
+});
+
+test("moving between weights keeps GPU memory bounded: the oldest uploads are released", async () => {
+  const models = Array.from({ length: 8 }, () => goldenModel("lm-tiny"));
+  const ids = [[1, 2, 3]];
+  const counts: number[] = [];
+  for (const model of models) {
+    await gpu.runModel(model, ids);
+    counts.push(tf.memory().numTensors);
+  }
+  assert.equal(new Set(counts.slice(4)).size, 1, `tensors after each new model: ${counts.join(", ")}`);
 });

@@ -30,7 +30,7 @@ test("the naive loop reproduces the reference output with skip and gate (batch 2
       const t = i % length;
       return values[(b * length + t) * inner + k];
     });
-  const expected = selectiveScan({ batch, channels, length, state, u: swap(u, channels), delta: swap(delta, channels), z: swap(z, channels), A, B: swap(B, state), C: swap(C, state), D, rule: "mamba" }).out;
+  const expected = selectiveScan({ batch, channels, length, state, u: swap(u, channels), delta: swap(delta, channels), z: swap(z, channels), A, B: swap(B, state), C: swap(C, state), D, rule: "mamba" }).yGated;
   const t3 = (values: Float64Array, inner: number) => tf.tensor3d(Float32Array.from(values), [batch, length, inner]);
   const got = naiveSelectiveScan(t3(u, channels), t3(delta, channels), tf.tensor2d(Float32Array.from(A), [channels, state]), t3(B, state), t3(C, state), tf.tensor1d(Float32Array.from(D)), t3(z, channels));
   assert.deepEqual(got.shape, [batch, length, channels]);

@@ -38,8 +38,8 @@ test("channelStates reproduces the block's own h for one channel, with and witho
   const input = embedTokens(["a", "b", "c", "d", "e", "f"], 8, 5);
   for (const perturbation of [state({}), state({ deltaScale: 3, aScale: 0.5, zeroB: new Set([2]) })]) {
     const overrides = buildOverrides(perturbation, length, 16, 16);
-    const block = mambaBlockForward(weights, input, 1, length, { overrides, keepStates: true });
-    const h = channelStates(block.delta, block.A, block.B, block.xConv, { length, channels: 16, state: 16 }, 3);
+    const block = mambaBlockForward(weights, input, 1, length, { overrides, states: true });
+    const h = channelStates(block.delta, block.A, block.B, block.u, { length, channels: 16, state: 16 }, 3);
     for (let t = 0; t < length; t++) {
       for (let n = 0; n < 16; n++) assert.ok(Math.abs(h[t * 16 + n] - block.states![(t * 16 + 3) * 16 + n]) < 1e-14);
     }

@@ -145,7 +145,7 @@ test("figure data: Ā = exp(ΔA), ‖h‖, mean Δ and the LTI kernel match dire
   assert.equal(aBar[2 * LENGTH + 7], Math.exp(delta[7 * dInner + 3] * A[3 * dState + 2]));
   assert.equal(meanDelta(delta, [7], dInner), Array.from(delta.slice(7 * dInner, 8 * dInner)).reduce((a, b) => a + b) / dInner);
 
-  const states = lmForward(model, ids, { keepStates: true }).layers[0].states!;
+  const states = lmForward(model, ids, { statesOf: [0] }).layers[0].states!;
   const norms = stateNorms(states, LENGTH, dInner, dState);
   const h = Array.from(states.slice((9 * dInner + 5) * dState, (9 * dInner + 6) * dState));
   assert.ok(Math.abs(norms[5 * LENGTH + 9] - Math.hypot(...h)) < 1e-12);

@@ -33,6 +33,8 @@ export interface HeatmapOptions {
   width?: number;
   /** Called with the first and last row (inclusive) the reader brushes across. */
   onBrushRows?: (first: number, last: number) => void;
+  /** Called with the first and last column (inclusive) the reader brushes across (not with onBrushRows). */
+  onBrushColumns?: (first: number, last: number) => void;
   /** Called when the reader clicks a cell. */
   onCell?: (row: number, column: number) => void;
   /** Marks the heatmap's cells with `data-sym` for equation linking. */
@@ -160,20 +162,21 @@ function drawHeatmap(node: SVGSVGElement, data: HeatmapData, width: number, opti
       if (at) onCell(...at);
     });
   }
-  if (options.onBrushRows) {
-    const onBrushRows = options.onBrushRows;
-    const brush = d3
-      .brushY<unknown>()
+  const onBrush = options.onBrushRows ?? options.onBrushColumns;
+  if (onBrush) {
+    const alongRows = options.onBrushRows !== undefined;
+    const [start, size, count] = alongRows ? [MARGIN.top, cellHeight, rows] : [MARGIN.left, cell, columns];
+    const brush = (alongRows ? d3.brushY<unknown>() : d3.brushX<unknown>())
       .extent([
         [MARGIN.left, MARGIN.top],
         [MARGIN.left + plotWidth, MARGIN.top + plotHeight],
       ])
       .on("end", (event: d3.D3BrushEvent<unknown>) => {
         if (!event.selection || !event.sourceEvent) return;
-        const [y0, y1] = event.selection as [number, number];
-        const first = Math.max(0, Math.floor((y0 - MARGIN.top) / cellHeight));
-        const last = Math.min(rows - 1, Math.ceil((y1 - MARGIN.top) / cellHeight) - 1);
-        onBrushRows(first, Math.max(first, last));
+        const [from, to] = event.selection as [number, number];
+        const first = Math.max(0, Math.floor((from - start) / size));
+        const last = Math.min(count - 1, Math.ceil((to - start) / size) - 1);
+        onBrush(first, Math.max(first, last));
       });
     svg.append("g").attr("class", "kit-brush").attr("data-export", "skip").call(brush);
   }

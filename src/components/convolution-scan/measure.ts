@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { attentionForward, initAttention } from "../../engine/gpu/attention.js";
-import type { GpuEngine } from "../../engine/gpu/engine.js";
+import type { Engine } from "../../engine/engine.js";
 import { createRandom } from "../../engine/random.js";
 import type { SelectiveScanInputs } from "../../engine/types.js";
 
@@ -52,7 +52,7 @@ export interface ScalingPoint {
 }
 
 /** Times the scan and attention at each length in turn, reporting every point as soon as it is measured. */
-export async function measureScaling(engine: GpuEngine, lengths: readonly number[], repeats: number, onPoint: (point: ScalingPoint) => void): Promise<ScalingPoint[]> {
+export async function measureScaling(engine: Engine, lengths: readonly number[], repeats: number, onPoint: (point: ScalingPoint) => void): Promise<ScalingPoint[]> {
   const weights = initAttention(TIMED_WIDTH, createRandom(11));
   const points: ScalingPoint[] = [];
   for (const length of lengths) {

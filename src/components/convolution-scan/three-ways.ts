@@ -3,7 +3,7 @@
  * fused scan), the direct convolution with the flipped kernel and the FFT convolution, all float32.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { GpuEngine } from "../../engine/gpu/engine.js";
+import type { Engine } from "../../engine/engine.js";
 import { causalConvolveDirectTf, causalConvolveFFTTf } from "../../engine/gpu/lti-convolution.js";
 import type { SelectiveScanInputs } from "../../engine/types.js";
 
@@ -15,7 +15,7 @@ export interface ThreeWays {
 }
 
 /** Runs the scan of `inputs` (batch 1, channels 1) and both convolutions of its u with `kernel`. */
-export async function threeWays(engine: GpuEngine, inputs: SelectiveScanInputs, kernel: Float64Array): Promise<ThreeWays> {
+export async function threeWays(engine: Engine, inputs: SelectiveScanInputs, kernel: Float64Array): Promise<ThreeWays> {
   const { length } = inputs;
   const scanned = await engine.scan(inputs);
   const both = tf.tidy(() => {
@@ -25,5 +25,5 @@ export async function threeWays(engine: GpuEngine, inputs: SelectiveScanInputs, 
   });
   const values = (await both.data()) as Float32Array;
   both.dispose();
-  return { recurrence: Float32Array.from(scanned.yNoSkipNoGate), direct: values.slice(0, length), fft: values.slice(length) };
+  return { recurrence: Float32Array.from(scanned.y), direct: values.slice(0, length), fft: values.slice(length) };
 }

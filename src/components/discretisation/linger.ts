@@ -1,35 +1,67 @@
 /**
- * Δ as "linger time" on the live block: Δ of one token (all channels) is scaled, and one channel's
- * states are compared before and after. Large Δ: e^{ΔA} ≈ 0 forgets the past and ΔB x writes the
- * token in; small Δ: e^{ΔA} ≈ 1 and ΔB x ≈ 0, the token is skipped.
+ * Δ as "linger time" on the trained character model (src/math.md#discretisation): the chosen channel's
+ * Δ_t per character is the step the scan takes at that character; the reader scales Δ over some
+ * characters (the perturbation panel) and three of the channel's states are compared before and after.
+ * Large Δ: e^{ΔA} ≈ 0 forgets the past and ΔB·u writes the character in; small Δ: e^{ΔA} ≈ 1 and
+ * ΔB·u ≈ 0, the character is skipped. And the bits per character the model reaches when its scan is
+ * discretised by each rule instead of the one it was trained with.
  */
-import type { ScanOverrides } from "../../engine/types.js";
+import type { DiscretisationRule } from "../../engine/types.js";
 import type { Series } from "../charts/line-plot.js";
-import { LIVE_CHANNELS, LIVE_STATE, type LiveRun } from "../live-channel.js";
-import { buildOverrides } from "../widget/perturbations.js";
+import type { PanelReading } from "../char-model/model-panel.js";
+import { channelSeries, channelStates, characterSurprise, layerSizes, meanBits } from "../char-model/readout.js";
 
-/** The states drawn; state 0 has the longest memory (A = −1 at init), state 15 the shortest. */
-export const LINGER_STATES = [0, 3, 15] as const;
+/** The states drawn: the channel's slowest, a middle one and its fastest (by |A|). */
+export function lingerStates(reading: PanelReading): number[] {
+  const layer = reading.run.layers[reading.layer];
+  const { state } = layerSizes(layer);
+  const order = Array.from({ length: state }, (_, n) => n).sort((a, b) => Math.abs(layer.A[reading.channel * state + a]) - Math.abs(layer.A[reading.channel * state + b]));
+  return [order[0], order[Math.floor(state / 2)], order[state - 1]];
+}
 const COLORS = ["#4e79a7", "#f28e2c", "#e15759"];
 
-/** Δ × scale on token `token` only (every channel), nothing else changed. */
-export function lingerOverrides(token: number, scale: number, length: number): ScanOverrides {
-  return buildOverrides({ range: [token, token], deltaScale: scale, cScale: 1, channel: 0, aScale: 1, zeroB: new Set() }, length, LIVE_CHANNELS, LIVE_STATE);
-}
-
-/** h_t[n] of the shown states: original (dashed) and with the scaled Δ (solid), against the token index. */
-export function lingerSeries(original: Float64Array, perturbed: Float64Array, length: number): Series[] {
-  const tokens = Array.from({ length }, (_, t) => t);
-  const column = (states: Float64Array, n: number) => tokens.map((t) => states[t * LIVE_STATE + n]);
-  return LINGER_STATES.flatMap((n, i) => [
-    { name: `h[${n}], Δ unchanged`, x: tokens, y: column(original, n), color: COLORS[i], dashed: true },
-    { name: `h[${n}], Δ scaled at one token`, x: tokens, y: column(perturbed, n), color: COLORS[i], points: true },
+/** h_t[n] of the shown states: as computed (dashed) and with the reader's perturbation (solid), against the position. */
+export function lingerSeries(reading: PanelReading): Series[] {
+  const original = channelStates(reading.run.layers[reading.layer], reading.channel);
+  const perturbed = channelStates(reading.perturbed.layers[reading.layer], reading.channel);
+  if (!original || !perturbed) return [];
+  const { length, state } = layerSizes(reading.run.layers[reading.layer]);
+  const positions = Array.from({ length }, (_, t) => t);
+  const column = (states: Float64Array, n: number) => positions.map((t) => states[t * state + n]);
+  return lingerStates(reading).flatMap((n, i) => [
+    { name: `h[${n}], as computed`, x: positions, y: column(original, n), color: COLORS[i], dashed: true },
+    { name: `h[${n}], perturbed`, x: positions, y: column(perturbed, n), color: COLORS[i], points: true },
   ]);
 }
 
-/** What the scaled step does at the token: Ā_n = e^{ΔA_n} (share of the past kept) and B̄ factor Δ, for state 0 and 15. */
-export function lingerStep(run: LiveRun, channel: number, token: number): { delta: number; keepSlow: number; keepFast: number } {
-  const delta = run.run.delta[token * LIVE_CHANNELS + channel];
-  const a = (n: number) => run.run.A[channel * LIVE_STATE + n];
-  return { delta, keepSlow: Math.exp(delta * a(0)), keepFast: Math.exp(delta * a(LIVE_STATE - 1)) };
+/** The chosen channel's Δ_t at every position of the run (0: the start character), perturbed. */
+export function deltaPerCharacter(reading: PanelReading): Float64Array {
+  const layer = reading.perturbed.layers[reading.layer];
+  const { length, channels } = layerSizes(layer);
+  return channelSeries(layer.delta, length, channels, reading.channel);
+}
+
+/** What the step does at one position: Δ, and e^{ΔA} (the share of the past kept) in the slowest and fastest state. */
+export function lingerStep(reading: PanelReading, position: number): { delta: number; keepSlow: number; keepFast: number } {
+  const layer = reading.perturbed.layers[reading.layer];
+  const { channels, state } = layerSizes(layer);
+  const delta = layer.delta[position * channels + reading.channel];
+  const [slow, , fast] = lingerStates(reading);
+  const a = (n: number) => layer.A[reading.channel * state + n];
+  return { delta, keepSlow: Math.exp(delta * a(slow)), keepFast: Math.exp(delta * a(fast)) };
+}
+
+/** Where each rule's run is computed: the page's engine for the rules its kernels have, else the float64 reference. */
+export const GPU_RULES: readonly DiscretisationRule[] = ["mamba", "zoh"];
+
+export interface RuleScore {
+  rule: DiscretisationRule;
+  bitsPerCharacter: number;
+  /** "page" (the page's engine) or "reference" (the float64 reference, in a worker). */
+  computedBy: "page" | "reference";
+}
+
+/** Bits per character of a run of the text (NaN or ∞ when a rule makes the scan blow up). */
+export function bitsOf(run: PanelReading["run"], ids: readonly number[]): number {
+  return meanBits(characterSurprise(run, ids));
 }

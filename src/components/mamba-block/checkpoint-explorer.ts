@@ -1,21 +1,20 @@
 /**
  * "Load your own checkpoint": a drop zone and file pickers for a HuggingFace Mamba folder, then the
- * chosen layer's Δ, A, B, C on the reader's token ids, perturbed with sliders, and how far every
- * position's logits move. The model runs on the GPU engine (src/engine/gpu/lm-forward.ts); files are
- * read in this tab and never sent anywhere.
+ * chosen layer's Δ, A, B, C on the reader's token ids, perturbed with the perturbation panel, and how
+ * far every position's logits move. The model runs on the page's engine; files are read in this tab
+ * and never sent anywhere.
  */
-import { stateMatrix } from "../../engine/block.js";
-import type { GpuEngine } from "../../engine/gpu/engine.js";
-import { disposeModel, gpuLmForward, uploadModel, type GpuLmResult, type UploadedModel } from "../../engine/gpu/lm-forward.js";
+import { BACKEND_LABELS, type Engine, type ModelRun } from "../../engine/engine.js";
 import { logitDistancePerPosition } from "../../engine/state-patching.js";
-import type { ScanOverrides } from "../../engine/types.js";
 import { heatmap } from "../charts/heatmap.js";
 import { linePlot } from "../charts/line-plot.js";
 import { select, slider, textInput } from "../controls.js";
 import { figure } from "../figure.js";
 import { formatNumber } from "../format.js";
+import { perturbationPanel, type PerturbationPanel } from "../perturb/perturbation-panel.js";
 import { filesFromDrop, readCheckpoint, type LoadedCheckpoint, type PickedFile } from "./checkpoint-files.js";
 import { argmaxRows, errorMessage, parseTokenIds } from "./tokens.js";
+import { isUnperturbed } from "../perturb/perturbation.js";
 import { withScrollCue } from "../scroll-cue.js";
 
 /** Channels drawn in the Δ heatmap; wider models show the first ones (the read-out names them). */
@@ -34,19 +33,14 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className = "", 
   return node;
 }
 
-/** Scale per (row, column) of a (rows, columns) override: `value` on rows first..last, 1 elsewhere. */
-export function rowScale(rows: number, columns: number, first: number, last: number, value: number): Float64Array {
-  const scale = new Float64Array(rows * columns).fill(1);
-  for (let r = Math.max(0, first); r <= Math.min(rows - 1, last); r++) scale.fill(value, r * columns, (r + 1) * columns);
-  return scale;
-}
+/** The longest id sequence the explorer runs. */
+const MAX_IDS = 512;
 
-export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initial: LoadedCheckpoint, initialIds: readonly number[]): CheckpointExplorer {
+export function checkpointExplorer(engine: Engine, initial: LoadedCheckpoint, initialIds: readonly number[]): CheckpointExplorer {
   const root = element("div", "mb-explorer") as unknown as CheckpointExplorer;
   root.runs = 0;
   root.loaded = initial;
-  let uploaded: UploadedModel | undefined;
-  let original: { key: string; result: GpuLmResult } | undefined;
+  let original: { key: string; run: ModelRun } | undefined;
 
   // ---- picking files ----
   const drop = element("div", "mb-drop");
@@ -94,17 +88,16 @@ export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initi
       { value: "A", label: "A (channel × state)" },
     ],
   });
-  const fromInput = slider({ name: "ckpt-from", label: "Perturb tokens from", min: 0, max: 127, step: 1, value: 0 });
-  const toInput = slider({ name: "ckpt-to", label: "… to", min: 0, max: 127, step: 1, value: 127 });
-  const deltaInput = slider({ name: "ckpt-dscale", label: "Scale Δ by 10^", min: -2, max: 2, step: 0.1, value: 0 });
-  const aInput = slider({ name: "ckpt-ascale", label: "Scale A by", min: 0, max: 4, step: 0.05, value: 1 });
-  const bInput = slider({ name: "ckpt-bscale", label: "Scale B by", min: -2, max: 2, step: 0.05, value: 1 });
-  const cInput = slider({ name: "ckpt-cscale", label: "Scale C by", min: -2, max: 2, step: 0.05, value: 1 });
-  const perturbations = [fromInput, toInput, deltaInput, aInput, bInput, cInput];
-  const resetButton = Object.assign(element("button", "", "Reset perturbations"), { type: "button" });
-  resetButton.addEventListener("click", () => perturbations.forEach((control) => control.reset()));
   const controls = element("div", "mb-controls");
-  controls.append(tokensInput, textBox, layerInput, tensorInput, ...perturbations, resetButton);
+  controls.append(tokensInput, textBox, layerInput, tensorInput);
+  // The panel is sized by the loaded model (its channels and state); a new checkpoint gets a new panel.
+  let panel: PerturbationPanel = makePanel(initial);
+  function makePanel(loaded: LoadedCheckpoint): PerturbationPanel {
+    const { dInner, dState } = loaded.model.config;
+    const made = perturbationPanel({ name: "ckpt", channels: dInner, state: dState, maxTokens: MAX_IDS, range: [0, 3] });
+    made.addEventListener("input", () => schedule());
+    return made;
+  }
 
   // ---- figures ----
   const tensorMap = heatmap({ values: [], rows: 0, columns: 0 }, { rowName: "token", columnName: "channel", valueName: "Δ", color: "sequential" });
@@ -113,7 +106,7 @@ export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initi
     id: "checkpoint-scan-inputs",
     caption: tensorCaption,
     data: () => matrixTable(tensorMap.data.values, tensorMap.data.rows, tensorMap.data.columns),
-    params: () => ({ layer: layerInput.value, tensor: tensorInput.value, dscale: deltaInput.value, ascale: aInput.value, bscale: bInput.value, cscale: cInput.value }),
+    params: () => ({ layer: layerInput.value, tensor: tensorInput.value, ...perturbationParams() }),
   });
   const effectPlot = linePlot([], { xLabel: "token position", yLabel: "‖logits change‖", points: true, height: 220 });
   let effect: Float64Array = new Float64Array();
@@ -121,12 +114,13 @@ export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initi
     id: "checkpoint-logit-change",
     caption: "How far each position's logits move under the perturbation (‖perturbed − original‖₂), computed on the GPU engine. A perturbation at token t can only move positions t and later.",
     data: () => ({ columns: ["position", "logit_change"], rows: Array.from(effect, (v, t) => [t, v]) }),
-    params: () => ({ layer: layerInput.value, dscale: deltaInput.value, ascale: aInput.value, bscale: bInput.value, cscale: cInput.value }),
+    params: () => ({ layer: layerInput.value, ...perturbationParams() }),
   });
   const predictions = element("div", "mb-scroll mb-table-wrap");
   predictions.dataset.role = "checkpoint-predictions";
 
-  root.append(drop, status, summary, controls, tensorFigure, effectFigure, withScrollCue(predictions));
+  const perturbationParams = () => ({ from: panel.value.range[0], to: panel.value.range[1], dscale: panel.value.deltaScale, cscale: panel.value.cScale, channel: panel.value.channel, ascale: panel.value.aScale, zerob: [...panel.value.zeroB].join(" ") });
+  root.append(drop, status, summary, controls, panel, tensorFigure, effectFigure, withScrollCue(predictions));
 
   const show = (text: string, kind: "ok" | "error" | "busy") => {
     status.textContent = text;
@@ -138,22 +132,6 @@ export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initi
     summary.textContent = `${loaded.label}: ${c.numLayers} layers, d_model ${c.dModel}, channels ${c.dInner}, state ${c.dState}, vocabulary ${c.vocabSize}, ${formatNumber(loaded.weightsBytes / 1024 / 1024)} MB of weights${loaded.tokenizer ? ", with its tokenizer (type text below)" : ""}.`;
   };
 
-  const overridesFor = (length: number): { overrides: ScanOverrides; active: boolean } => {
-    const { dInner, dState } = root.loaded.model.config;
-    const [first, last] = [fromInput.value, toInput.value];
-    const deltaScale = 10 ** deltaInput.value;
-    const active = deltaScale !== 1 || aInput.value !== 1 || bInput.value !== 1 || cInput.value !== 1;
-    return {
-      active,
-      overrides: {
-        delta: { scale: rowScale(length, dInner, first, last, deltaScale) },
-        A: { scale: new Float64Array(dInner * dState).fill(aInput.value) },
-        B: { scale: rowScale(length, dState, first, last, bInput.value) },
-        C: { scale: rowScale(length, dState, first, last, cInput.value) },
-      },
-    };
-  };
-
   let running = false;
   let again = false;
   const run = async () => {
@@ -163,21 +141,20 @@ export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initi
     }
     running = true;
     try {
-      const gpu = await engine;
-      if (!gpu) throw new Error("no GPU engine could start on this page, so checkpoints cannot run here");
       const { model } = root.loaded;
-      const ids = parseTokenIds(tokensInput.value, model.config.vocabSize, 512);
+      const ids = parseTokenIds(tokensInput.value, model.config.vocabSize, MAX_IDS);
       const layer = Math.min(layerInput.value, model.config.numLayers - 1);
-      uploaded ??= uploadModel(model);
-      const key = `${layer}|${ids.join(",")}`;
-      if (original?.key !== key) original = { key, result: await gpuLmForward(uploaded, ids, { inspectLayer: layer }) };
-      const { overrides, active } = overridesFor(ids.length);
-      const perturbed = active ? await gpuLmForward(uploaded, ids, { inspectLayer: layer, overrides }) : original.result;
-      draw(ids, layer, perturbed, overrides);
+      const key = ids.join(",");
+      if (original?.key !== key) original = { key, run: await engine.runModel(model, [ids]) };
+      const perturbation = panel.value;
+      const changed = !isUnperturbed(perturbation);
+      const overrides = model.layers.map((_l, i) => (i === layer && changed ? panel.overrides(ids.length) : undefined));
+      const perturbed = changed ? await engine.runModel(model, [ids], { overrides }) : original.run;
+      draw(ids, layer, perturbed);
       root.runs += 1;
       root.dataset.runs = String(root.runs);
       const note = layerInput.value > layer ? ` (this model has ${model.config.numLayers} layers: showing layer ${layer})` : "";
-      show(`Ran ${ids.length} tokens through ${model.config.numLayers} layers on ${gpu.backend}${note}.`, "ok");
+      show(`Ran ${ids.length} tokens through ${model.config.numLayers} layers on ${BACKEND_LABELS[engine.backend]}${note}.`, "ok");
     } catch (error) {
       show(errorMessage(error), "error");
     } finally {
@@ -189,33 +166,33 @@ export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initi
     }
   };
 
-  const draw = (ids: number[], layer: number, perturbed: GpuLmResult, overrides: ScanOverrides) => {
+  const draw = (ids: number[], layer: number, perturbed: ModelRun) => {
     const { model } = root.loaded;
     const { dInner, dState, vocabSize } = model.config;
     const L = ids.length;
     const kind = tensorInput.value;
     const tokenizer = root.loaded.tokenizer;
     const rowLabels = ids.map((id, t) => `${t}: ${tokenizer ? JSON.stringify(tokenizer.decodeToken(id)) : id}`);
-    const layerTensors = perturbed.layer!;
+    const layerTensors = perturbed.layers[layer];
+    const [from, to] = [Math.min(...panel.value.range), Math.max(...panel.value.range)];
     if (kind === "A") {
-      const A = stateMatrix(model.layers[layer].mixer).map((v, i) => v * overrides.A!.scale![i]);
       const rows = Math.min(dInner, MAX_CHANNELS_SHOWN);
-      tensorMap.update({ values: A.subarray(0, rows * dState), rows, columns: dState });
-      tensorCaption.textContent = `A = −exp(A_log) of layer ${layer} (channels × state${rows < dInner ? `, channels 0–${rows - 1} of ${dInner}` : ""}), times the A scale. A is a weight: it does not depend on the tokens.`;
+      tensorMap.update({ values: layerTensors.A.subarray(0, rows * dState), rows, columns: dState });
+      tensorCaption.textContent = `A = −exp(A_log) of layer ${layer} (channels × state${rows < dInner ? `, channels 0–${rows - 1} of ${dInner}` : ""}), after the perturbation. A is a weight: it does not depend on the tokens.`;
     } else if (kind === "delta") {
       const columns = Math.min(dInner, MAX_CHANNELS_SHOWN);
       const values = new Float64Array(L * columns);
       for (let t = 0; t < L; t++) for (let c = 0; c < columns; c++) values[t * columns + c] = layerTensors.delta[t * dInner + c];
-      tensorMap.update({ values, rows: L, columns, rowLabels, outlines: [{ rows: [Math.min(fromInput.value, L - 1), Math.min(toInput.value, L - 1)], columns: [0, columns - 1] }] });
+      tensorMap.update({ values, rows: L, columns, rowLabels, outlines: [{ rows: [Math.min(from, L - 1), Math.min(to, L - 1)], columns: [0, columns - 1] }] });
       tensorCaption.textContent = `Δ of layer ${layer} (token × channel${columns < dInner ? `, channels 0–${columns - 1} of ${dInner}` : ""}) after the perturbation; the dashed box marks the perturbed tokens.`;
     } else {
       const values = kind === "B" ? layerTensors.B : layerTensors.C;
-      tensorMap.update({ values, rows: L, columns: dState, rowLabels, outlines: [{ rows: [Math.min(fromInput.value, L - 1), Math.min(toInput.value, L - 1)], columns: [0, dState - 1] }] });
+      tensorMap.update({ values, rows: L, columns: dState, rowLabels, outlines: [{ rows: [Math.min(from, L - 1), Math.min(to, L - 1)], columns: [0, dState - 1] }] });
       tensorCaption.textContent = `${kind} of layer ${layer} (token × state) after the perturbation; the dashed box marks the perturbed tokens.`;
     }
-    effect = logitDistancePerPosition(Float64Array.from(perturbed.logits), Float64Array.from(original!.result.logits), vocabSize);
+    effect = logitDistancePerPosition(Float64Array.from(perturbed.logits), Float64Array.from(original!.run.logits), vocabSize);
     effectPlot.update([{ name: "logit change", x: effect.map((_v, t) => t), y: effect }]);
-    const before = argmaxRows(original!.result.logits, vocabSize);
+    const before = argmaxRows(original!.run.logits, vocabSize);
     const after = argmaxRows(perturbed.logits, vocabSize);
     // One table per POSITIONS_PER_TABLE positions, wrapping onto new lines: a long sequence stays in the column.
     const tables = Array.from({ length: Math.ceil(ids.length / POSITIONS_PER_TABLE) }, (_chunk, chunk) => {
@@ -258,9 +235,14 @@ export function checkpointExplorer(engine: Promise<GpuEngine | undefined>, initi
   };
 
   const replaceModel = (loaded: LoadedCheckpoint) => {
-    if (uploaded) disposeModel(uploaded);
-    uploaded = undefined;
+    // The old checkpoint's weights leave the GPU; a larger one would not fit beside it.
+    engine.release(root.loaded.model);
     original = undefined;
+    if (loaded.model.config.dInner !== root.loaded.model.config.dInner || loaded.model.config.dState !== root.loaded.model.config.dState) {
+      const next = makePanel(loaded);
+      panel.replaceWith(next);
+      panel = next;
+    }
     root.loaded = loaded;
     describe(loaded);
     const vocab = loaded.model.config.vocabSize;

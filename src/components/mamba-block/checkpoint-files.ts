@@ -4,7 +4,8 @@
  * then the engine's readers validate everything; every problem becomes one sentence. Nothing is
  * uploaded anywhere: files are read with File.arrayBuffer() in this tab.
  */
-import { bpeTokenizer, type BpeTokenizer } from "../../engine/bpe-tokenizer.js";
+import { bpeTokenizer } from "../../engine/bpe-tokenizer.js";
+import { charTokenizer, type CharTokenizer } from "../../engine/char-tokenizer.js";
 import { loadMambaCheckpoint } from "../../engine/checkpoint.js";
 import { EngineError } from "../../engine/errors.js";
 import type { MambaModel } from "../../engine/types.js";
@@ -35,8 +36,26 @@ export interface LoadedCheckpoint {
   label: string;
   model: MambaModel;
   /** From tokenizer.json, when one came with the checkpoint. */
-  tokenizer?: BpeTokenizer;
+  tokenizer?: TextTokenizer;
   weightsBytes: number;
+}
+
+/** Text to ids and back, whichever tokenizer a checkpoint brings (HF's byte-level BPE, or this site's characters). */
+export interface TextTokenizer {
+  encode(text: string): number[];
+  /** The piece of text a token id stands for. */
+  decodeToken(id: number): string;
+}
+
+/** The site's character tokenizer as a TextTokenizer. */
+export function characterTextTokenizer(tokenizer: CharTokenizer): TextTokenizer {
+  return { encode: (text) => tokenizer.encode(text).ids, decodeToken: (id) => tokenizer.token(id) };
+}
+
+/** A parsed tokenizer.json of either kind: {"type": "characters", …} is this site's, anything else HF's BPE. */
+export function textTokenizer(json: unknown): TextTokenizer {
+  const kind = typeof json === "object" && json !== null ? (json as { type?: unknown }).type : undefined;
+  return kind === "characters" ? characterTextTokenizer(charTokenizer(json)) : bpeTokenizer(json);
 }
 
 const baseName = (name: string) => name.split(/[\\/]/).pop() ?? name;
@@ -82,7 +101,7 @@ export async function readCheckpoint(files: readonly PickedFile[], label: string
   }
   const weights = new Uint8Array(await chosen.weights.arrayBuffer());
   const model = loadMambaCheckpoint(configJson, weights, "model.safetensors");
-  let tokenizer: BpeTokenizer | undefined;
+  let tokenizer: TextTokenizer | undefined;
   if (chosen.tokenizer) {
     let json: unknown;
     try {
@@ -90,7 +109,7 @@ export async function readCheckpoint(files: readonly PickedFile[], label: string
     } catch {
       throw new EngineError("tokenizer.json is not valid JSON");
     }
-    tokenizer = bpeTokenizer(json);
+    tokenizer = textTokenizer(json);
   }
   return { label, model, tokenizer, weightsBytes: weights.length };
 }

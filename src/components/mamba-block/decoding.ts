@@ -1,7 +1,10 @@
-/** Data for the recurrent-decoding figures: memory against length, the state after t tokens, the step-vs-full check. */
-import { lmForward } from "../../engine/model.js";
-import { decodeStepwise, kvCacheCrossover, kvCacheSize, recurrentMemory, type StepwiseRun } from "../../engine/recurrent.js";
-import type { MambaConfig, MambaModel } from "../../engine/types.js";
+/** Data for the recurrent-decoding figures: memory against length, the time of each step, timed generation. */
+import { sampleIndex, samplingDistribution, type CharModel } from "../../engine/char-lm.js";
+import type { Engine } from "../../engine/engine.js";
+import type { LmState } from "../../engine/model.js";
+import { createRandom } from "../../engine/random.js";
+import { kvCacheCrossover, kvCacheSize, recurrentMemory } from "../../engine/recurrent.js";
+import type { MambaConfig } from "../../engine/types.js";
 import type { Series } from "../charts/line-plot.js";
 
 /** Values kept while decoding, for 0..maxLength tokens: the Mamba state (flat) and a same-size Transformer's KV cache (growing). */
@@ -20,27 +23,43 @@ export function memoryRange(config: MambaConfig, length: number): number {
   return Math.max(length, 2 * kvCacheCrossover(config));
 }
 
-export interface DecodingCheck {
-  run: StepwiseRun;
-  /** max |step logits − full-forward logits|, both float64 */
-  stepVsFull: number;
+/** The time of every recurrent step against the position it read: the text, then the generated characters. */
+export function stepTimeSeries(readMs: readonly number[], generatedMs: readonly number[]): Series[] {
+  const all = [...readMs, ...generatedMs];
+  return [
+    { name: "reading your text", x: readMs.map((_ms, t) => t), y: readMs, color: "#4e79a7" },
+    { name: "generating", x: generatedMs.map((_ms, t) => readMs.length + t), y: generatedMs, color: "#f28e2c" },
+    { name: "", x: [0, Math.max(1, all.length - 1)], y: [0, 0], color: "transparent" },
+  ];
 }
 
-/** Decodes `ids` token by token keeping every state, and compares with the full forward. */
-export function decodeAndCheck(model: MambaModel, ids: readonly number[]): DecodingCheck {
-  const run = decodeStepwise(model, ids, { keepStates: true });
-  return { run, stepVsFull: maxAbs(run.logits, lmForward(model, [ids]).logits) };
+export interface TimedGeneration {
+  ids: number[];
+  /** Milliseconds of each step (sampling, the step and its readback). */
+  stepMs: number[];
 }
 
-/** max |a − b| / max(1, max |b|): the golden README's relative error, for float32 results against float64. */
-export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let scale = 1;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
-  return maxAbs(a, b) / scale;
-}
-
-export function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
+/**
+ * `count` characters generated from `state` (after `position` tokens, whose last logits are `logits`),
+ * sampled at `temperature` with `seed` (engine/char-lm.ts sampling), each step on the engine's decoder and timed.
+ */
+export async function generateTimed(engine: Engine, { model }: CharModel, state: LmState, position: number, logits: ArrayLike<number>, count: number, temperature = 0.8, seed = 1): Promise<TimedGeneration> {
+  const decoder = engine.decoder(model);
+  const random = createRandom(seed);
+  const ids: number[] = [];
+  const stepMs: number[] = [];
+  try {
+    decoder.reset(state, position);
+    let next: ArrayLike<number> = logits;
+    for (let i = 0; i < count; i++) {
+      const started = performance.now();
+      const id = sampleIndex(samplingDistribution(next, { temperature }), random.uniform());
+      next = await decoder.step(id);
+      stepMs.push(performance.now() - started);
+      ids.push(id);
+    }
+    return { ids, stepMs };
+  } finally {
+    decoder.dispose();
+  }
 }

@@ -6,7 +6,7 @@
 import { stateMatrix } from "../../engine/block.js";
 import { ltiKernel } from "../../engine/kernel.js";
 import type { MambaModel, Numbers } from "../../engine/types.js";
-import type { LmRun } from "./lm-engine.js";
+import type { ModelRun } from "../../engine/engine.js";
 
 /** softmax of logits[offset … offset + count). */
 export function softmax(logits: ArrayLike<number>, offset: number, count: number): Float64Array {
@@ -28,7 +28,7 @@ export interface MarkerAnswer {
 }
 
 /** The model's answer at every marker of batch row `row`. */
-export function markerAnswers(run: LmRun, row: number, positions: readonly number[], expected: readonly (number | undefined)[]): MarkerAnswer[] {
+export function markerAnswers(run: ModelRun, row: number, positions: readonly number[], expected: readonly (number | undefined)[]): MarkerAnswer[] {
   return positions.map((position, i) => {
     const probabilities = softmax(run.logits, (row * run.length + position) * run.vocab, run.vocab);
     const predicted = probabilities.reduce((best, p, k) => (p > probabilities[best] ? k : best), 0);
@@ -37,7 +37,7 @@ export function markerAnswers(run: LmRun, row: number, positions: readonly numbe
 }
 
 /** Answers that match their expected token, over every row and marker that has one. */
-export function accuracyOf(run: LmRun, positions: readonly number[], expectedRows: readonly (readonly (number | undefined)[])[]): { correct: number; total: number } {
+export function accuracyOf(run: ModelRun, positions: readonly number[], expectedRows: readonly (readonly (number | undefined)[])[]): { correct: number; total: number } {
   let correct = 0;
   let total = 0;
   expectedRows.forEach((expected, row) => {
@@ -94,7 +94,7 @@ export function meanDelta(delta: Numbers, positions: readonly number[], dInner: 
  * convolution y = K̄ * x with K̄_ℓ[c] = Σ_n C_n · Δ_c B_n · exp(Δ_c A_cn)^ℓ (Mamba's B̄ = ΔB).
  * Returns the root mean square over channels of K̄_ℓ[c] for ℓ = 0 … lags − 1.
  */
-export function ltiKernelRms(run: LmRun, model: MambaModel, layer: number, lags: number): Float64Array {
+export function ltiKernelRms(run: ModelRun, model: MambaModel, layer: number, lags: number): Float64Array {
   const { dInner, dState } = model.config;
   const A = stateMatrix(model.layers[layer].mixer);
   const { delta, B, C } = run.layers[layer];

@@ -9,8 +9,8 @@
  * Overrides are shaped as in types.ts: Δ (length, channels), B and C (length, state).
  */
 import { check } from "../../engine/errors.js";
-import type { MambaConfig, ScanOverrides } from "../../engine/types.js";
-import type { LayerOverrides, LayerSelection } from "./lm-engine.js";
+import type { ModelRun } from "../../engine/engine.js";
+import type { MambaConfig, Numbers, ScanOverrides } from "../../engine/types.js";
 
 export type ExperimentKind = "none" | "shrink-delta" | "raise-delta" | "zero-b" | "swap-c";
 
@@ -56,25 +56,31 @@ function positionOverrides(experiment: Experiment, config: MambaConfig, length: 
 }
 
 /** C with rows i and j of batch row 0 exchanged, NaN (= keep) everywhere else, as a `set` override. */
-export function swappedC(computed: LayerSelection, length: number, dState: number, [i, j]: readonly [number, number]): Float64Array {
+export function swappedC(computed: { C: Numbers }, length: number, dState: number, [i, j]: readonly [number, number]): Float64Array {
   const set = new Float64Array(length * dState).fill(Number.NaN);
   set.set(computed.C.subarray(j * dState, (j + 1) * dState), i * dState);
   set.set(computed.C.subarray(i * dState, (i + 1) * dState), j * dState);
   return set;
 }
 
+/** True when the experiment's overrides are built from what the layers computed (swap-c): one sequence at a time, after a plain run. */
+export function needsComputedRun(experiment: Experiment): boolean {
+  return experiment.kind === "swap-c";
+}
+
 /**
- * The overrides of `experiment` for a model and sequence length. swap-c is built from each layer's
- * own C, so it returns the function form (one sequence at a time).
+ * The overrides of `experiment` per layer, for a model and sequence length. swap-c exchanges each layer's
+ * own C, so it needs `computed`, the plain run of the same (single) sequence.
  */
-export function experimentOverrides(experiment: Experiment, config: MambaConfig, length: number): LayerOverrides {
+export function experimentOverrides(experiment: Experiment, config: MambaConfig, length: number, computed?: ModelRun): (ScanOverrides | undefined)[] {
   if (experiment.kind === "none") return [];
   const positions = experiment.kind === "swap-c" ? experiment.swap : [experiment.position];
   for (const t of positions) check(Number.isInteger(t) && t >= 0 && t < length, `perturbed position ${t} is outside the sequence 0..${length - 1}`);
   check(Number.isInteger(experiment.span) && experiment.span >= 1, `the span must be a whole number of tokens ≥ 1, got ${experiment.span}`);
   const perturbed = (layer: number) => experiment.layers.includes(layer);
   if (experiment.kind === "swap-c") {
-    return (layer, computed) => (perturbed(layer) ? { C: { set: swappedC(computed, length, config.dState, experiment.swap) } } : undefined);
+    check(computed !== undefined && computed.batch === 1, "swap-c needs the plain run of one sequence");
+    return Array.from({ length: config.numLayers }, (_, layer) => (perturbed(layer) ? { C: { set: swappedC(computed!.layers[layer], length, config.dState, experiment.swap) } } : undefined));
   }
   const overrides = positionOverrides(experiment, config, length);
   return Array.from({ length: config.numLayers }, (_, layer) => (perturbed(layer) ? overrides : undefined));

@@ -4,13 +4,13 @@
  */
 import { stateMatrix } from "../../engine/block.js";
 import type { SelectiveCopyingSettings } from "../../engine/tasks/selective-copying.js";
-import type { MambaModel } from "../../engine/types.js";
+import type { MambaModel, Numbers } from "../../engine/types.js";
 import type { HeatmapData } from "../charts/heatmap.js";
 import type { Series } from "../charts/line-plot.js";
 import type { DataTable } from "../format.js";
 import { kvCacheSize, recurrentMemory } from "../../engine/recurrent.js";
 import { discreteAForChannel, featureByToken, stateNorms, type MarkerAnswer } from "./analysis.js";
-import type { LmRun } from "./lm-engine.js";
+import type { ModelRun } from "../../engine/engine.js";
 import { dataPositions, placeableTokens, tokenSymbol, MARKER_SYMBOL } from "./sequence.js";
 
 /** Dashed boxes around the token columns of `positions`, over all `rows`. */
@@ -19,7 +19,7 @@ function columnOutlines(positions: readonly number[], rows: number): HeatmapData
 }
 
 /** Δ of one layer, (channels, tokens), data tokens outlined. */
-export function deltaHeatmap(run: LmRun, layer: number, model: MambaModel, context: readonly number[], task: SelectiveCopyingSettings): HeatmapData {
+export function deltaHeatmap(run: ModelRun, layer: number, model: MambaModel, context: readonly number[], task: SelectiveCopyingSettings): HeatmapData {
   const { dInner } = model.config;
   return {
     values: featureByToken(run.layers[layer].delta, 0, run.length, dInner),
@@ -30,7 +30,7 @@ export function deltaHeatmap(run: LmRun, layer: number, model: MambaModel, conte
 }
 
 /** Ā_t = exp(Δ_t A) of one channel of one layer, (states, tokens). */
-export function discreteAHeatmap(run: LmRun, layer: number, model: MambaModel, channel: number, context: readonly number[], task: SelectiveCopyingSettings): HeatmapData {
+export function discreteAHeatmap(run: ModelRun, layer: number, model: MambaModel, channel: number, context: readonly number[], task: SelectiveCopyingSettings): HeatmapData {
   const { dInner, dState } = model.config;
   const A = stateMatrix(model.layers[layer].mixer);
   return {
@@ -43,7 +43,7 @@ export function discreteAHeatmap(run: LmRun, layer: number, model: MambaModel, c
 }
 
 /** ‖h_t[c]‖ of one layer, (channels, tokens), from a reference trace; `outlined` token columns boxed. */
-export function stateHeatmap(states: Float64Array, model: MambaModel, length: number, outlined: readonly number[]): HeatmapData {
+export function stateHeatmap(states: Numbers, model: MambaModel, length: number, outlined: readonly number[]): HeatmapData {
   const { dInner, dState } = model.config;
   return { values: stateNorms(states, length, dInner, dState), rows: dInner, columns: length, outlines: columnOutlines(outlined, dInner) };
 }

@@ -1,26 +1,27 @@
 /**
- * What the selectivity page computes, in a few awaited calls: both trained models on the reader's
- * sequence (answers, Δ, B, C per layer), the state h per token (float64 reference trace, since the
- * GPU kernel keeps only the last state), accuracy on fresh sequences, and a perturbation's effect
- * before and after, on the reader's sequence and on sequences with data at the same positions.
+ * What the selectivity page computes, in a few awaited calls on the page's engine: both trained models
+ * on the reader's sequence (answers, Δ, B, C and h per layer), accuracy on fresh sequences, and a
+ * perturbation's effect before and after, on the reader's sequence and on sequences with data at the
+ * same positions. Every tensor comes from the engine's runs (h too, with ModelOptions.statesOf).
  */
-import { lmForward } from "../../engine/model.js";
+import type { Engine, ModelRun } from "../../engine/engine.js";
 import { generateSelectiveCopying, type SelectiveCopyingSettings } from "../../engine/tasks/selective-copying.js";
 import type { MambaModel, ScanOverrides } from "../../engine/types.js";
 import { accuracyOf, markerAnswers, type MarkerAnswer } from "./analysis.js";
-import { experimentOverrides, type Experiment } from "./experiments.js";
-import type { LayerOverrides, LmEngine, LmRun } from "./lm-engine.js";
+import { experimentOverrides, needsComputedRun, type Experiment } from "./experiments.js";
 import { expectedAnswers, fullSequence, samePositionVariants } from "./sequence.js";
 
 /** Sequences that share the reader's data positions, for the accuracy before and after a perturbation. */
 export const VARIANTS = 64;
-/** swap-c is built per sequence (one GPU run per row), so it uses fewer. */
+/** swap-c is built per sequence (two runs per row), so it uses fewer. */
 export const SWAP_VARIANTS = 16;
 const VARIANT_SEED = 4;
 
 export interface ModelOnSequence {
-  run: LmRun;
+  run: ModelRun;
   answers: MarkerAnswer[];
+  /** The overrides the run used, per layer. */
+  overrides: (ScanOverrides | undefined)[];
 }
 
 export interface Accuracy {
@@ -33,30 +34,34 @@ export function answerPositions(task: SelectiveCopyingSettings): number[] {
   return Array.from({ length: task.dataCount }, (_, i) => task.contextLength + i);
 }
 
-/** One model on the reader's context. */
-export async function onSequence(engine: LmEngine, model: MambaModel, task: SelectiveCopyingSettings, context: readonly number[], overrides?: LayerOverrides): Promise<ModelOnSequence> {
-  const run = await engine.run(model, [fullSequence(context, task)], overrides);
-  return { run, answers: markerAnswers(run, 0, answerPositions(task), expectedAnswers(context, task)) };
+/** Every layer, for keeping h per token in all of them. */
+const allLayers = (model: MambaModel) => model.layers.map((_layer, i) => i);
+
+/**
+ * One model on the reader's context, with `experiment` applied (none by default); `withStates` keeps h per
+ * token in every layer. swap-c runs twice: plainly, to read the C it exchanges, then perturbed.
+ */
+export async function onSequence(engine: Engine, model: MambaModel, task: SelectiveCopyingSettings, context: readonly number[], experiment?: Experiment, withStates = false): Promise<ModelOnSequence> {
+  const ids = [fullSequence(context, task)];
+  const statesOf = withStates ? allLayers(model) : undefined;
+  const computed = experiment && needsComputedRun(experiment) ? await engine.runModel(model, ids) : undefined;
+  const overrides = experiment ? experimentOverrides(experiment, model.config, ids[0].length, computed) : [];
+  const run = await engine.runModel(model, ids, { overrides, statesOf });
+  return { run, overrides, answers: markerAnswers(run, 0, answerPositions(task), expectedAnswers(context, task)) };
 }
 
-/** h for every token of every layer, (1, length, dInner, dState) each, from the float64 reference with the same overrides. */
-export function stateTrace(model: MambaModel, task: SelectiveCopyingSettings, context: readonly number[], overrides: readonly (ScanOverrides | undefined)[] = []): Float64Array[] {
-  const result = lmForward(model, [fullSequence(context, task)], { overrides: [...overrides], keepStates: true });
-  return result.layers.map((layer) => layer.states!);
-}
-
-/** Accuracy of `model` on `contexts`; function-form overrides run one sequence at a time. */
-export async function accuracyOn(engine: LmEngine, model: MambaModel, task: SelectiveCopyingSettings, contexts: readonly (readonly number[])[], overrides?: LayerOverrides): Promise<Accuracy> {
+/** Accuracy of `model` on `contexts` with `experiment` applied; swap-c runs one sequence at a time. */
+export async function accuracyOn(engine: Engine, model: MambaModel, task: SelectiveCopyingSettings, contexts: readonly (readonly number[])[], experiment?: Experiment): Promise<Accuracy> {
   const positions = answerPositions(task);
   const expected = contexts.map((context) => expectedAnswers(context, task));
-  if (typeof overrides !== "function") {
-    const run = await engine.run(model, contexts.map((context) => fullSequence(context, task)), overrides);
-    return accuracyOf(run, positions, expected);
+  if (!experiment || !needsComputedRun(experiment)) {
+    const ids = contexts.map((context) => fullSequence(context, task));
+    const overrides = experiment ? experimentOverrides(experiment, model.config, ids[0].length) : [];
+    return accuracyOf(await engine.runModel(model, ids, { overrides }), positions, expected);
   }
   const total: Accuracy = { correct: 0, total: 0 };
   for (const [row, context] of contexts.entries()) {
-    const run = await engine.run(model, [fullSequence(context, task)], overrides);
-    const one = accuracyOf(run, positions, [expected[row]]);
+    const one = accuracyOf((await onSequence(engine, model, task, context, experiment)).run, positions, [expected[row]]);
     total.correct += one.correct;
     total.total += one.total;
   }
@@ -64,7 +69,7 @@ export async function accuracyOn(engine: LmEngine, model: MambaModel, task: Sele
 }
 
 /** Accuracy on `count` fresh sequences of the task's generator (seeded). */
-export async function freshAccuracy(engine: LmEngine, model: MambaModel, task: SelectiveCopyingSettings, count: number, seed: number): Promise<Accuracy> {
+export async function freshAccuracy(engine: Engine, model: MambaModel, task: SelectiveCopyingSettings, count: number, seed: number): Promise<Accuracy> {
   const data = generateSelectiveCopying(task, count, seed);
   const contexts = Array.from({ length: count }, (_, row) => Array.from(data.inputIds.subarray(row * data.length, row * data.length + task.contextLength)));
   return accuracyOn(engine, model, task, contexts);
@@ -73,28 +78,25 @@ export async function freshAccuracy(engine: LmEngine, model: MambaModel, task: S
 export interface PerturbationOutcome {
   experiment: Experiment;
   before: ModelOnSequence;
+  /** With h per token in every layer. */
   after: ModelOnSequence;
   /** On sequences with data at the reader's positions and fresh values. */
   accuracyBefore: Accuracy;
   accuracyAfter: Accuracy;
-  /** h per layer after the perturbation (reference trace). */
-  statesAfter: Float64Array[];
 }
 
 /** The experiment on the reader's context and on same-position variants, before and after. */
 export async function perturbationOutcome(
-  engine: LmEngine,
+  engine: Engine,
   model: MambaModel,
   task: SelectiveCopyingSettings,
   context: readonly number[],
   experiment: Experiment,
   before: ModelOnSequence,
 ): Promise<PerturbationOutcome> {
-  const length = task.contextLength + task.dataCount;
-  const overrides = experimentOverrides(experiment, model.config, length);
-  const after = await onSequence(engine, model, task, context, overrides);
-  const variants = samePositionVariants(context, task, typeof overrides === "function" ? SWAP_VARIANTS : VARIANTS, VARIANT_SEED);
+  const after = await onSequence(engine, model, task, context, experiment, true);
+  const variants = samePositionVariants(context, task, needsComputedRun(experiment) ? SWAP_VARIANTS : VARIANTS, VARIANT_SEED);
   const accuracyBefore = await accuracyOn(engine, model, task, variants);
-  const accuracyAfter = experiment.kind === "none" ? accuracyBefore : await accuracyOn(engine, model, task, variants, overrides);
-  return { experiment, before, after, accuracyBefore, accuracyAfter, statesAfter: stateTrace(model, task, context, after.run.overrides) };
+  const accuracyAfter = experiment.kind === "none" ? accuracyBefore : await accuracyOn(engine, model, task, variants, experiment);
+  return { experiment, before, after, accuracyBefore, accuracyAfter };
 }

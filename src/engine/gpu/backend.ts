@@ -1,8 +1,8 @@
 /**
- * Choosing the tfjs backend: WebGPU if an adapter exists, else WebGL2, else the CPU; a reader (or a
- * test) can ask for one with `?backend=webgpu|webgl|cpu`. A backend is only used once its fused scan
- * has reproduced the float64 reference on a small probe; otherwise the engine falls back to the next
- * one and keeps the reason, in words, for the badge in the header.
+ * Choosing the tfjs backend: WebGPU if an adapter exists, else WebGL2, else the CPU, or the one the
+ * caller asks for (pages: components/page-engine.ts reads `?backend=` from the URL). A backend is only
+ * used once its fused scan has reproduced the float64 reference on a small probe; otherwise the engine
+ * falls back to the next one and keeps the reason, in words, for the badge in the header.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
@@ -10,34 +10,29 @@ import "@tensorflow/tfjs-backend-webgl";
 import "@tensorflow/tfjs-backend-webgpu";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { randomScanCase } from "../scan-case.js";
+import { BACKEND_LABELS, type BackendName } from "../engine.js";
 import { selectiveScan } from "../selective-scan.js";
 import type { BRule, SelectiveScanInputs } from "../types.js";
 import { fusedScan, unpackScanArrays, webgpuScanKernel } from "./fused-scan.js";
 import { packedOffsets, sizesOf } from "./layout.js";
 import { maxRelativeError } from "./relative-error.js";
 
-export type BackendName = "webgpu" | "webgl" | "cpu";
-
-/** In order of preference. */
-export const BACKENDS: readonly BackendName[] = ["webgpu", "webgl", "cpu"];
-
-export const BACKEND_LABELS: Record<BackendName, string> = { webgpu: "WebGPU", webgl: "WebGL2", cpu: "CPU" };
+/** The tfjs backends, in order of preference. */
+export type GpuBackendName = Exclude<BackendName, "reference">;
+export const GPU_BACKENDS: readonly GpuBackendName[] = ["webgpu", "webgl", "cpu"];
 
 /** The tolerance of the golden README for float32 implementations. */
 export const PROBE_TOLERANCE = 1e-4;
 
-// Without these, tfjs silently runs small tensors on the CPU, so a probe would not test the GPU kernels.
-tf.env().set("WEBGPU_CPU_FORWARD", false);
-tf.env().set("WEBGL_CPU_FORWARD", false);
-
-/** The backend asked for in a query string (`?backend=webgl`), or undefined when absent or not one of ours. */
-export function requestedBackend(search: string): BackendName | undefined {
-  const value = new URLSearchParams(search).get("backend")?.trim().toLowerCase();
-  return BACKENDS.find((name) => name === value);
+/** tfjs's settings for the engine, set once before the first backend starts. */
+function configureTfjs(): void {
+  // Without these, tfjs silently runs small tensors on the CPU, so a probe would not test the GPU kernels.
+  tf.env().set("WEBGPU_CPU_FORWARD", false);
+  tf.env().set("WEBGL_CPU_FORWARD", false);
 }
 
 export interface BackendChoice {
-  backend: BackendName;
+  backend: GpuBackendName;
   /** One or two sentences for readers: what runs, and why not something faster. */
   reason: string;
 }
@@ -47,14 +42,16 @@ export interface BackendChoice {
  * list) whose fused scan passes the probe. The CPU is the last resort and is always accepted.
  */
 export async function chooseBackend(
-  requested?: BackendName,
-  candidates: readonly BackendName[] = BACKENDS.slice(requested ? BACKENDS.indexOf(requested) : 0),
+  requested?: GpuBackendName,
+  candidates: readonly GpuBackendName[] = GPU_BACKENDS,
 ): Promise<BackendChoice> {
+  if (requested) candidates = candidates.slice(Math.max(0, candidates.indexOf(requested)));
+  configureTfjs();
   const rejected: string[] = [];
   for (const name of candidates) {
     const problem = await tryBackend(name);
     if (problem === undefined) {
-      const prefix = requested && requested === name ? "requested with ?backend=; " : "";
+      const prefix = requested && requested === name ? "requested; " : "";
       const why = rejected.length > 0 ? `; not used: ${rejected.join("; ")}` : "";
       const kernel = name === "webgpu" ? ` (${webgpuScanKernel()} scan kernel)` : "";
       return { backend: name, reason: `${BACKEND_LABELS[name]}${kernel}: ${prefix}fused scan matches the float64 reference${why}` };
@@ -65,7 +62,7 @@ export async function chooseBackend(
 }
 
 /** Undefined when `name` is active and its fused scan passes the probe, else what went wrong. */
-async function tryBackend(name: BackendName): Promise<string | undefined> {
+async function tryBackend(name: GpuBackendName): Promise<string | undefined> {
   try {
     const unavailable = await unavailability(name);
     if (unavailable) return unavailable;
@@ -81,7 +78,7 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
 }
 
 /** Checks that need no tfjs backend (so no warning is logged for a browser that simply lacks one). */
-async function unavailability(name: BackendName): Promise<string | undefined> {
+async function unavailability(name: GpuBackendName): Promise<string | undefined> {
   if (name === "webgpu") {
     const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
     if (!gpu) return "this browser has no WebGPU";
@@ -124,8 +121,8 @@ export async function probeFusedScan(): Promise<number> {
     const expected = selectiveScan(inputs);
     worst = Math.max(
       worst,
-      maxRelativeError(got.out, expected.out),
-      maxRelativeError(got.raw!, expected.yNoSkipNoGate),
+      maxRelativeError(got.out, expected.yGated),
+      maxRelativeError(got.raw!, expected.y),
       maxRelativeError(got.finalState, expected.finalState),
     );
   }

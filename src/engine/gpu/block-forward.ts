@@ -1,13 +1,15 @@
 /**
- * One Mamba block (MAMBA-SPEC §5) as tfjs ops plus the fused scan, every tensor on the GPU from the
- * input to the output, in the token-major layout of the float64 reference (src/engine/block.ts):
- *   [x | z] = in_proj(u);  x ← SiLU(conv(x));  [δ | B | C] = x_proj(x);  Δ = softplus(dt_proj(δ));
- *   A = −exp(A_log);  y = scan(x, Δ, A, B, C) + D·x;  out = out_proj(y ⊙ SiLU(z)).
+ * One Mamba block (src/math.md#block) as tfjs ops plus the fused scan, every tensor on the GPU from the
+ * input to the output, in the token-major layout and with the names of the float64 reference (block.ts):
+ *   [x | z] = in_proj(input);  u = SiLU(conv(x));  [δ | B | C] = x_proj(u);  Δ = softplus(dt_proj(δ));
+ *   A = −exp(A_log);  y = scan(u, Δ, A, B, C);  yGated = (y + D·u) ⊙ SiLU(z);  out = out_proj(yGated).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { BlockOptions, BlockRun } from "../engine.js";
 import { check } from "../errors.js";
-import type { BRule, MambaBlockWeights, Numbers, ScanOverrides } from "../types.js";
-import { fusedScan, unpackScanTensors } from "./fused-scan.js";
+import type { BRule, DiscretisationRule, MambaBlockWeights, Numbers } from "../types.js";
+import { fusedScan } from "./fused-scan.js";
+import { packedOffsets } from "./layout.js";
 import { perturb } from "./perturb.js";
 
 /** A block's weights as float32 tensors, uploaded once and reused by every forward. */
@@ -72,60 +74,90 @@ function causalDepthwiseConv(x: tf.Tensor3D, filter: tf.Tensor4D, bias?: tf.Tens
   return bias ? tf.add(y, bias) : y;
 }
 
-export interface GpuBlockOptions {
-  /** Readers' overrides of Δ, A, B, C, shared by all batch rows (shapes in types.ts). */
-  overrides?: ScanOverrides;
-  rule?: BRule;
+/** What one block forward leaves on the GPU: engine.ts BlockRun's fields as tensors, token-major. */
+export type BlockRunTensors = { [K in Exclude<keyof BlockRun, "batch" | "length" | "states">]: tf.Tensor } & { states?: tf.Tensor };
+
+/** The rules the kernels run (types.ts BRule); the others run in the float64 reference. */
+export function gpuRule(rule: DiscretisationRule = "mamba"): BRule {
+  check(rule === "mamba" || rule === "zoh", `the GPU kernels run the rules "mamba" and "zoh"; "${rule}" runs in the float64 reference (?backend=reference)`);
+  return rule;
 }
 
-/** What one forward returns, all still on the GPU; shapes use batch, length, dModel, dInner, dState. */
-export interface BlockOutputTensors {
-  /** (batch, length, dModel) */
-  output: tf.Tensor3D;
-  /** (batch, length, dInner): (y + D·x) ⊙ SiLU(z) */
-  yGated: tf.Tensor3D;
-  /** (batch, dInner, dState) */
-  finalState: tf.Tensor3D;
-  /** (batch, length, dInner), after overrides */
-  delta: tf.Tensor3D;
-  /** (batch, length, dState), after overrides */
-  B: tf.Tensor3D;
-  /** (batch, length, dState), after overrides */
-  C: tf.Tensor3D;
+/** The last convWidth − 1 rows of x (batch, length, dInner), zero-padded in front: the decoder's conv window. */
+function convWindowAfter(x: tf.Tensor3D, width: number): tf.Tensor3D {
+  const [batch, length, channels] = x.shape;
+  const kept = width - 1;
+  const padded = tf.pad(x, [[0, 0], [kept, 0], [0, 0]]);
+  return tf.slice(padded, [0, length, 0], [batch, kept, channels]);
+}
+
+/**
+ * h after every token, (batch, length, dInner, dState), from the fused scan itself: with C_t = e_n (the n-th
+ * unit vector) at every token, no skip and no gate, the scan's y is h_t[·, n]. One scan of batch·dState rows
+ * gives every n at once, so every backend's kernel serves, at dState times the scan's cost.
+ */
+function statesOnGpu(u: tf.Tensor3D, delta: tf.Tensor3D, A: tf.Tensor, B: tf.Tensor3D, rule: BRule): tf.Tensor4D {
+  const [batch, length, channels] = u.shape;
+  const state = B.shape[2];
+  return tf.tidy(() => {
+    const rows = batch * state;
+    const repeatRows = (t: tf.Tensor3D) => tf.reshape(tf.tile(tf.expandDims(t, 1), [1, state, 1, 1]), [rows, length, t.shape[2]]);
+    const unitC = tf.tile(tf.reshape(tf.oneHot(tf.range(0, state, 1, "int32"), state), [1, state, 1, state]), [batch, 1, length, 1]);
+    const sizes = { batch: rows, channels, length, state };
+    const packed = fusedScan({ u: repeatRows(u), delta: repeatRows(delta), A, B: repeatRows(B), C: tf.reshape(unitC, [rows, length, state]), D: tf.zeros([channels]) }, sizes, "tokens-first", rule, false);
+    const hByState = tf.reshape(tf.slice(packed, [packedOffsets(sizes, false).out], [rows * length * channels]), [batch, state, length, channels]);
+    return tf.transpose(hByState, [0, 2, 3, 1]) as tf.Tensor4D;
+  });
 }
 
 /** Runs the block on `input` (batch, length, dModel); every returned tensor is new and owned by the caller. */
-export function blockForwardTensors(
-  block: BlockTensors,
-  input: tf.Tensor3D,
-  options: GpuBlockOptions = {},
-): BlockOutputTensors {
+export function blockForwardTensors(block: BlockTensors, input: tf.Tensor3D, options: BlockOptions = {}): BlockRunTensors {
   const [batch, length, dModel] = input.shape;
   const [dInner2, inputWidth] = block.inProj.shape;
   check(inputWidth === dModel, `block input has dModel = ${dModel}, the weights expect ${inputWidth}`);
   const dInner = dInner2 / 2;
   const dtRank = block.dtProj.shape[1];
   const dState = block.A.shape[1];
-  const { overrides = {}, rule = "mamba" } = options;
+  const width = block.convFilter.shape[1];
+  const { overrides = {} } = options;
+  const rule = gpuRule(options.rule);
   return tf.tidy(() => {
     const tokens = batch * length;
     const xz = linear(tf.reshape(input, [tokens, dModel]) as tf.Tensor2D, block.inProj, block.inProjBias);
     const x = tf.reshape(tf.slice(xz, [0, 0], [tokens, dInner]), [batch, length, dInner]) as tf.Tensor3D;
-    const z = tf.slice(xz, [0, dInner], [tokens, dInner]);
+    const z = tf.reshape(tf.slice(xz, [0, dInner], [tokens, dInner]), [batch, length, dInner]) as tf.Tensor3D;
     const convolved = causalDepthwiseConv(x, block.convFilter, block.convBias);
-    const xConv = tf.reshape(tf.mul(convolved, tf.sigmoid(convolved)), [tokens, dInner]) as tf.Tensor2D;
-    const projected = linear(xConv, block.xProj);
-    const column = (start: number, count: number) => tf.reshape(tf.slice(projected, [0, start], [tokens, count]), [batch, length, count]);
-    const deltaLowRank = tf.slice(projected, [0, 0], [tokens, dtRank]);
-    const deltaComputed = tf.reshape(tf.softplus(linear(deltaLowRank, block.dtProj, block.dtProjBias)), [batch, length, dInner]);
+    const u = tf.mul(convolved, tf.sigmoid(convolved)) as tf.Tensor3D;
+    const projected = linear(tf.reshape(u, [tokens, dInner]) as tf.Tensor2D, block.xProj);
+    const column = (start: number, count: number) => tf.reshape(tf.slice(projected, [0, start], [tokens, count]), [batch, length, count]) as tf.Tensor3D;
+    const deltaLowRank = column(0, dtRank);
+    const deltaComputed = tf.reshape(tf.softplus(linear(tf.reshape(deltaLowRank, [tokens, dtRank]) as tf.Tensor2D, block.dtProj, block.dtProjBias)), [batch, length, dInner]);
     const delta = perturb(deltaComputed, overrides.delta, [length, dInner], "delta") as tf.Tensor3D;
     const A = perturb(block.A, overrides.A, [dInner, dState], "A");
     const B = perturb(column(dtRank, dState), overrides.B, [length, dState], "B") as tf.Tensor3D;
     const C = perturb(column(dtRank + dState, dState), overrides.C, [length, dState], "C") as tf.Tensor3D;
     const sizes = { batch, channels: dInner, length, state: dState };
-    const packed = fusedScan({ u: xConv, delta, A, B, C, D: block.D, z }, sizes, "tokens-first", rule, false);
-    const { out, finalState } = unpackScanTensors(packed, sizes, [tokens, dInner]);
-    const output = tf.reshape(linear(out as tf.Tensor2D, block.outProj, block.outProjBias), [batch, length, dModel]) as tf.Tensor3D;
-    return { output, yGated: tf.reshape(out, [batch, length, dInner]) as tf.Tensor3D, finalState, delta, B, C };
+    const packed = fusedScan({ u, delta, A, B, C, D: block.D, z }, sizes, "tokens-first", rule, true);
+    const offsets = packedOffsets(sizes, true);
+    const part = (start: number, end: number, shape: number[]) => tf.reshape(tf.slice(packed, [start], [end - start]), shape);
+    const yGated = part(offsets.out, offsets.finalState, [batch, length, dInner]);
+    const out = tf.reshape(linear(tf.reshape(yGated, [tokens, dInner]) as tf.Tensor2D, block.outProj, block.outProjBias), [batch, length, dModel]);
+    return {
+      input: tf.clone(input),
+      x,
+      z,
+      u,
+      deltaLowRank,
+      delta,
+      A,
+      B,
+      C,
+      y: part(offsets.raw, offsets.total, [batch, length, dInner]),
+      yGated,
+      out,
+      finalState: part(offsets.finalState, offsets.raw, [batch, dInner, dState]),
+      convState: convWindowAfter(x, width),
+      states: options.states ? statesOnGpu(u, delta, A, B, rule) : undefined,
+    };
   });
 }

@@ -10,11 +10,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { MathBackendWebGL } from "@tensorflow/tfjs-backend-webgl";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
-import { BACKEND_LABELS, BACKENDS, chooseBackend, type BackendChoice, type BackendName } from "./backend.js";
+import { BACKEND_LABELS } from "../engine.js";
+import { chooseBackend, GPU_BACKENDS, type BackendChoice, type GpuBackendName } from "./backend.js";
 
 /** A watch on the active backend's GPU: `lost()` is true once it is gone, `loss` says how, in words. */
 export interface GpuWatch {
-  readonly backend: BackendName;
+  readonly backend: GpuBackendName;
   /** The tfjs backend instance watched; recoveries are shared per instance. */
   readonly instance: object;
   lost(): boolean;
@@ -25,11 +26,11 @@ export interface GpuWatch {
 /** How many times a lost backend may be rebuilt on one page before the engine moves down the list. */
 export const MAX_REBUILDS = 1;
 
-const rebuilds = new Map<BackendName, number>();
+const rebuilds = new Map<GpuBackendName, number>();
 const recoveries = new WeakMap<object, Promise<BackendChoice>>();
 
 /** Watches the GPU of the active tfjs backend, which must be `backend`. */
-export function watchGpu(backend: BackendName): GpuWatch {
+export function watchGpu(backend: GpuBackendName): GpuWatch {
   const instance = tf.backend();
   if (backend === "webgl") {
     const gl = (instance as MathBackendWebGL).gpgpu.gl;
@@ -63,12 +64,12 @@ export function recoverFromLoss(watch: GpuWatch, what: string): Promise<BackendC
   return recovery;
 }
 
-async function chooseAfterLoss(lost: BackendName, what: string): Promise<BackendChoice> {
+async function chooseAfterLoss(lost: GpuBackendName, what: string): Promise<BackendChoice> {
   const rebuilt = rebuilds.get(lost) ?? 0;
   rebuildBackend(lost);
-  const start = rebuilt < MAX_REBUILDS ? BACKENDS.indexOf(lost) : BACKENDS.indexOf(lost) + 1;
+  const start = rebuilt < MAX_REBUILDS ? GPU_BACKENDS.indexOf(lost) : GPU_BACKENDS.indexOf(lost) + 1;
   if (rebuilt < MAX_REBUILDS) rebuilds.set(lost, rebuilt + 1);
-  const choice = await chooseBackend(undefined, BACKENDS.slice(Math.min(start, BACKENDS.length - 1)));
+  const choice = await chooseBackend(undefined, GPU_BACKENDS.slice(Math.min(start, GPU_BACKENDS.length - 1)));
   const how = choice.backend === lost ? `${BACKEND_LABELS[lost]} re-initialised` : `switched to ${BACKEND_LABELS[choice.backend]}`;
   return { backend: choice.backend, reason: `${choice.reason}; ${what}, ${how}` };
 }
@@ -77,7 +78,7 @@ async function chooseAfterLoss(lost: BackendName, what: string): Promise<Backend
  * Replaces tfjs's instance of `name` (holding the dead context or device) by a fresh one from the
  * same factory, so the next `setBackend(name)` creates a new context or requests a new device.
  */
-function rebuildBackend(name: BackendName): void {
+function rebuildBackend(name: GpuBackendName): void {
   const factory = tf.findBackendFactory(name);
   if (!factory) return;
   try {

@@ -1,81 +1,41 @@
 /**
- * The GPU engine the pages use: picks a backend (backend.ts), runs the fused selective scan and the
- * whole block on it, and reads each result back once with `await data()`. Uploaded weights are kept
- * per weights object, so moving a slider re-runs the block without re-uploading anything.
- * tfjs has one active backend per page, so a page creates one engine.
+ * The Engine (engine.ts) on a tfjs backend: picks and checks a backend (backend.ts), runs models, blocks
+ * and the bare scan with every tensor on the GPU, and reads each result back once. Uploaded weights are
+ * kept in a small least-recently-used cache (upload-cache.ts), so moving a slider re-runs without
+ * re-uploading, and moving to other weights releases the oldest. tfjs has one active backend per page,
+ * so a page creates one engine.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { BACKEND_LABELS, type BlockRun, type Engine, type LayerRun, type ModelRun } from "../engine.js";
 import { check, EngineError } from "../errors.js";
 import { checkScanInputs } from "../selective-scan.js";
-import type { MambaBlockWeights, Numbers, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../types.js";
-import { BACKEND_LABELS, chooseBackend, requestedBackend, type BackendName } from "./backend.js";
+import type { MambaBlockWeights, MambaModel, Numbers, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../types.js";
+import { chooseBackend, type GpuBackendName } from "./backend.js";
+import { blockForwardTensors, disposeBlock, gpuRule, uploadBlock, type BlockTensors } from "./block-forward.js";
+import { gpuDecoder } from "./decoder.js";
 import { recoverFromLoss, watchGpu, type GpuWatch } from "./device-loss.js";
-import { blockForwardTensors, disposeBlock, uploadBlock, type BlockTensors, type GpuBlockOptions } from "./block-forward.js";
 import { fusedScan, unpackScanArrays } from "./fused-scan.js";
 import { packedOffsets, sizesOf } from "./layout.js";
+import { disposeModel, modelForwardTensors, uploadModel, type UploadedModel } from "./lm-forward.js";
 import { perturb } from "./perturb.js";
-
-export interface GpuEngineOptions {
-  /** A backend name, or a query string such as `location.search` holding `?backend=...`; default: the best available. */
-  backend?: BackendName | string;
-}
-
-/** A block forward's results in host memory; shapes as in block-forward.ts BlockOutputTensors. */
-export interface GpuBlockResult {
-  output: Float32Array;
-  yGated: Float32Array;
-  finalState: Float32Array;
-  delta: Float32Array;
-  B: Float32Array;
-  C: Float32Array;
-}
-
-export interface GpuEngine {
-  /** The backend in use; it changes only if the GPU is lost (device-loss.ts). */
-  readonly backend: BackendName;
-  /** Why this backend, in words (shown in the header badge's tooltip). */
-  readonly reason: string;
-  /** After a lost GPU, one line for readers ("WebGL2 context lost: the live block now runs on CPU"). */
-  readonly lossNote: string | undefined;
-  /** Calls `listener` each time the engine moves to another backend instance after a loss; returns an unsubscribe. */
-  onBackendChange(listener: (engine: GpuEngine) => void): () => void;
-  /** The selective scan of `inputs` (golden layout), with optional overrides (shapes of types.ts ScanOverrides). */
-  scan(inputs: SelectiveScanInputs, overrides?: ScanOverrides): Promise<SelectiveScanOutputs>;
-  /** One block on `input` (batch, length, dModel), like the reference mambaBlockForward. */
-  blockForward(weights: MambaBlockWeights, input: Numbers, batch: number, length: number, options?: GpuBlockOptions): Promise<GpuBlockResult>;
-  /** Frees every uploaded weight tensor. */
-  dispose(): void;
-}
+import { UploadCache } from "./upload-cache.js";
 
 /**
- * Chooses and checks a backend, then returns the engine bound to it. If the GPU is lost, the engine
- * recovers (device-loss.ts), drops its uploads, tells its listeners, and a call in flight runs again.
+ * Chooses and checks a backend (`requested` first, else the best available; only among `candidates` when
+ * given), then returns the engine bound to it. If the GPU is lost, the engine recovers (device-loss.ts), drops its uploads, tells its listeners,
+ * and a call in flight runs again.
  */
-export async function createGpuEngine(options: GpuEngineOptions = {}): Promise<GpuEngine> {
-  const requested = options.backend === undefined ? undefined : parseBackendOption(options.backend);
-  let choice = await chooseBackend(requested);
+export async function createGpuEngine(requested?: GpuBackendName, candidates?: readonly GpuBackendName[]): Promise<Engine> {
+  let choice = await chooseBackend(requested, candidates);
   let watch = watchGpu(choice.backend);
   let lossNote: string | undefined;
   let recovering: Promise<void> | undefined;
-  const listeners = new Set<(engine: GpuEngine) => void>();
-  const uploaded = new Map<MambaBlockWeights, BlockTensors>();
-  const blockFor = (weights: MambaBlockWeights) => {
-    let block = uploaded.get(weights);
-    if (!block) {
-      block = uploadBlock(weights);
-      uploaded.set(weights, block);
-    }
-    return block;
-  };
+  const listeners = new Set<() => void>();
+  const models = new UploadCache<MambaModel, UploadedModel>(uploadModel, disposeModel);
+  const blocks = new UploadCache<MambaBlockWeights, BlockTensors>(uploadBlock, disposeBlock);
   const dropUploads = () => {
-    uploaded.forEach((block) => {
-      try {
-        disposeBlock(block);
-      } catch {
-        // Tensors of a lost context cannot always be freed on it; tfjs forgets them all the same.
-      }
-    });
-    uploaded.clear();
+    models.clear();
+    blocks.clear();
   };
 
   /** Moves to the backend recoverFromLoss picks (once per lost watch), then tells the listeners. */
@@ -86,8 +46,8 @@ export async function createGpuEngine(options: GpuEngineOptions = {}): Promise<G
       choice = await recoverFromLoss(lost, what);
       watch = watchGpu(choice.backend);
       follow(watch);
-      lossNote = `${what}: the live block now runs on ${BACKEND_LABELS[choice.backend]}`;
-      listeners.forEach((listener) => listener(engine));
+      lossNote = `${what}: the live model now runs on ${BACKEND_LABELS[choice.backend]}`;
+      listeners.forEach((listener) => listener());
     })().finally(() => (recovering = undefined));
     return recovering;
   };
@@ -116,7 +76,7 @@ export async function createGpuEngine(options: GpuEngineOptions = {}): Promise<G
     return compute();
   };
 
-  const engine: GpuEngine = {
+  return {
     get backend() {
       return choice.backend;
     },
@@ -130,11 +90,22 @@ export async function createGpuEngine(options: GpuEngineOptions = {}): Promise<G
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    runModel: (model, ids, options) => guarded(() => readModelRun(modelForwardTensors(models.get(model), ids, options))),
+    runBlock: (weights, input, batch, length, options) =>
+      guarded(async () => {
+        const { dModel } = weights.dims;
+        check(input.length === batch * length * dModel, `block input has ${input.length} values, expected ${batch * length * dModel} (batch × length × dModel)`);
+        const tensors = blockForwardTensors(blocks.get(weights), tf.tensor3d(Float32Array.from(input), [batch, length, dModel]), options);
+        return { batch, length, ...(await readBack(tensors)) } as BlockRun;
+      }),
     scan: (inputs, overrides) => guarded(() => scanOnGpu(inputs, overrides)),
-    blockForward: (weights, input, batch, length, blockOptions) => guarded(() => blockOnGpu(blockFor(weights), weights, input, batch, length, blockOptions)),
+    decoder: (model, options = {}) => gpuDecoder(() => models.get(model), gpuRule(options.rule), guarded),
+    release(weights) {
+      if ("layers" in weights) models.delete(weights);
+      else blocks.delete(weights);
+    },
     dispose: dropUploads,
   };
-  return engine;
 }
 
 /** How long a failed call waits for the loss event (slow on a busy software GPU) before treating the failure as a plain error. */
@@ -144,61 +115,53 @@ function delay(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));
 }
 
-/** One block forward on uploaded weights, read back once. */
-async function blockOnGpu(block: BlockTensors, weights: MambaBlockWeights, input: Numbers, batch: number, length: number, blockOptions?: GpuBlockOptions): Promise<GpuBlockResult> {
-  const { dModel } = weights.dims;
-  check(input.length === batch * length * dModel, `block input has ${input.length} values, expected ${batch * length * dModel} (batch × length × dModel)`);
-  const names = ["output", "yGated", "finalState", "delta", "B", "C"] as const;
-  const sizes: number[] = [];
-  const packed = tf.tidy(() => {
-    const result = blockForwardTensors(block, tf.tensor3d(Float32Array.from(input), [batch, length, dModel]), blockOptions);
-    names.forEach((name) => sizes.push(result[name].size));
-    return tf.concat(names.map((name) => tf.reshape(result[name], [-1])));
-  });
-  const values = await readOnce(packed);
-  let offset = 0;
-  const out = {} as GpuBlockResult;
-  names.forEach((name, i) => {
-    out[name] = values.slice(offset, offset + sizes[i]);
-    offset += sizes[i];
-  });
-  return out;
-}
-
-/** What `__mambaEngineStats()` returns: the active tfjs backend and its live tensors. */
-export interface EngineStats {
-  backend: string;
-  numTensors: number;
-  numBytes: number;
-}
-
-/** The active tfjs backend and tf.memory()'s counts, read-only. */
-export function engineStats(): EngineStats {
-  const { numTensors, numBytes } = tf.memory();
-  return { backend: tf.getBackend(), numTensors, numBytes };
-}
-
-// A read-only diagnostic for soak tests and curious readers (docs/reliability.md): tfjs lives inside
-// the page's bundles, so this is the only way to see whether tensors leak while sliders move.
-(globalThis as { __mambaEngineStats?: () => EngineStats }).__mambaEngineStats ??= engineStats;
-
-/** Reads `packed` back and frees it, also when the readback fails (a lost GPU must not leak it). */
-async function readOnce(packed: tf.Tensor): Promise<Float32Array> {
+/**
+ * Reads every tensor of `tensors` (a record of tensors, or of records and arrays of them) back to the host
+ * in one readback, frees them, and returns the same structure of Float32Arrays.
+ */
+async function readBack<T>(tensors: T): Promise<Readback<T>> {
+  const leaves: tf.Tensor[] = [];
+  const collect = (value: unknown) => {
+    if (value instanceof tf.Tensor) leaves.push(value);
+    else if (value && typeof value === "object") Object.values(value).forEach(collect);
+  };
+  collect(tensors);
+  const packed = tf.tidy(() => tf.concat(leaves.map((t) => tf.reshape(t, [-1]))));
+  let values: Float32Array;
   try {
-    return (await packed.data()) as Float32Array;
+    values = (await packed.data()) as Float32Array;
   } finally {
-    packed.dispose();
+    tf.dispose([packed, ...leaves]);
   }
+  let offset = 0;
+  const rebuild = (value: unknown): unknown => {
+    if (value instanceof tf.Tensor) {
+      const part = values.slice(offset, offset + value.size);
+      offset += value.size;
+      return part;
+    }
+    if (Array.isArray(value)) return value.map(rebuild);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, rebuild(inner)]));
+    return value;
+  };
+  return rebuild(tensors) as Readback<T>;
 }
 
-/** "webgl", "?backend=webgl" or "backend=webgl" → "webgl"; anything else falls back to the automatic choice. */
-function parseBackendOption(option: string): BackendName | undefined {
-  return requestedBackend(option.includes("=") ? option : `backend=${option}`);
+/** The host-memory mirror of a structure of tensors. */
+type Readback<T> = T extends tf.Tensor ? Float32Array : T extends readonly (infer E)[] ? Readback<E>[] : T extends object ? { [K in keyof T]: Readback<T[K]> } : T;
+
+/** A model run read back into engine.ts's ModelRun. */
+async function readModelRun(tensors: ReturnType<typeof modelForwardTensors>): Promise<ModelRun<Float32Array>> {
+  const [batch, length, vocab] = tensors.logits.shape;
+  const host = await readBack(tensors);
+  const layers = host.layers.map((layer) => ({ batch, length, ...layer }) as LayerRun<Float32Array>);
+  return { batch, length, vocab, embedded: host.embedded, layers, logits: host.logits };
 }
 
 /** Uploads a scan case (golden layout), applies the overrides on the GPU, scans, reads back once. */
 async function scanOnGpu(inputs: SelectiveScanInputs, overrides: ScanOverrides = {}): Promise<SelectiveScanOutputs> {
   checkScanInputs(inputs);
+  const rule = gpuRule(inputs.rule);
   const sizes = sizesOf(inputs);
   const { batch, channels, length, state } = sizes;
   const packed = tf.tidy(() => {
@@ -211,9 +174,22 @@ async function scanOnGpu(inputs: SelectiveScanInputs, overrides: ScanOverrides =
     const u = tensor(inputs.u, [batch, channels, length]);
     const D = inputs.D ? tensor(inputs.D, [channels]) : undefined;
     const z = inputs.z ? tensor(inputs.z, [batch, channels, length]) : undefined;
-    return fusedScan({ u, delta, A, B, C, D, z }, sizes, "channels-first", inputs.rule, true);
+    return fusedScan({ u, delta, A, B, C, D, z }, sizes, "channels-first", rule, true);
   });
-  const values = await readOnce(packed);
+  const values = (await readBack(packed)) as Float32Array;
   const parts = unpackScanArrays(values, packedOffsets(sizes, true));
-  return { out: parts.out.slice(), yNoSkipNoGate: parts.raw!.slice(), finalState: parts.finalState.slice() };
+  return { y: parts.raw!.slice(), yGated: parts.out.slice(), finalState: parts.finalState.slice() };
+}
+
+/** What `__mambaEngineStats()` returns on a page (components/page-engine.ts): the active tfjs backend and its live tensors. */
+export interface EngineStats {
+  backend: string;
+  numTensors: number;
+  numBytes: number;
+}
+
+/** The active tfjs backend and tf.memory()'s counts, read-only: soak tests watch them for leaks. */
+export function engineStats(): EngineStats {
+  const { numTensors, numBytes } = tf.memory();
+  return { backend: tf.getBackend(), numTensors, numBytes };
 }

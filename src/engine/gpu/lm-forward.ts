@@ -1,14 +1,15 @@
 /**
- * The whole language model (MAMBA-SPEC §5, residual stack) on the active tfjs backend, every tensor
- * on the GPU from the embedding to the logits, one readback at the end:
- *   h ← Embedding[ids];  for every layer h ← h + Block(RMSNorm(h));  logits = RMSNorm_f(h) · Embeddingᵀ.
- * The blocks are block-forward.ts's; readers' overrides go to one chosen layer, whose Δ, B, C and
- * output come back too. Pick the backend first with createGpuEngine (it probes and activates it).
+ * The whole language model (src/math.md#model) on the active tfjs backend, every tensor on the GPU from
+ * the embedding to the logits:
+ *   h ← Embedding[ids];  for every layer h ← h + Block(RMSNorm(h));  logits = RMSNorm_f(h) · Headᵀ.
+ * The blocks are block-forward.ts's; gpu/engine.ts reads the result back once. Pick the backend first
+ * (gpu/engine.ts createGpuEngine probes and activates it).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { ModelOptions } from "../engine.js";
 import { checkTokenIds } from "../model.js";
-import type { MambaModel, ScanOverrides } from "../types.js";
-import { blockForwardTensors, disposeBlock, uploadBlock, type BlockTensors } from "./block-forward.js";
+import type { MambaModel } from "../types.js";
+import { blockForwardTensors, disposeBlock, uploadBlock, type BlockRunTensors, type BlockTensors } from "./block-forward.js";
 
 /** A model's weights on the active backend. */
 export interface UploadedModel {
@@ -48,50 +49,31 @@ function rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D, epsilon: number): tf.Tenso
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), epsilon))), weight);
 }
 
-export interface GpuLmOptions {
-  /** The layer whose Δ, B, C and output come back, and which receives `overrides`. */
-  inspectLayer?: number;
-  overrides?: ScanOverrides;
+/** What one model forward leaves on the GPU: engine.ts ModelRun's tensors. */
+export interface ModelRunTensors {
+  /** (batch, length, dModel) */
+  embedded: tf.Tensor;
+  layers: (BlockRunTensors & { residual: tf.Tensor })[];
+  /** (batch, length, vocab) */
+  logits: tf.Tensor;
 }
 
-/** One forward of a sequence (batch 1), in host memory. */
-export interface GpuLmResult {
-  /** (length, vocab) */
-  logits: Float32Array;
-  /** The inspected layer's tensors: delta (length, dInner), B and C (length, dState), output (length, dModel). */
-  layer?: { delta: Float32Array; B: Float32Array; C: Float32Array; output: Float32Array };
-}
-
-/** Runs `ids` through the uploaded model on the GPU; reads everything back once. */
-export async function gpuLmForward(uploaded: UploadedModel, ids: readonly number[], options: GpuLmOptions = {}): Promise<GpuLmResult> {
+/** Runs `ids` (batch × length) through the uploaded model; every returned tensor is new and owned by the caller. */
+export function modelForwardTensors(uploaded: UploadedModel, ids: readonly (readonly number[])[], options: ModelOptions = {}): ModelRunTensors {
   const { model } = uploaded;
-  const { length } = checkTokenIds([ids], model.config.vocabSize);
-  const { dModel, normEpsilon } = model.config;
-  const inspect = options.inspectLayer;
-  const parts: tf.Tensor[] = tf.tidy(() => {
-    let residual = tf.gather(uploaded.embedding, tf.tensor1d(Int32Array.from(ids), "int32")) as tf.Tensor2D;
-    let inspected: tf.Tensor[] = [];
-    uploaded.blocks.forEach((block, i) => {
-      const normed = rmsNorm(residual, uploaded.norms[i], normEpsilon);
-      const result = blockForwardTensors(block, tf.reshape(normed, [1, length, dModel]) as tf.Tensor3D, {
-        overrides: i === inspect ? options.overrides : undefined,
-      });
-      residual = tf.add(residual, tf.reshape(result.output, [length, dModel]));
-      if (i === inspect) inspected = [result.delta, result.B, result.C, result.output];
+  const { batch, length } = checkTokenIds(ids, model.config.vocabSize);
+  const { dModel, vocabSize, normEpsilon } = model.config;
+  const rows = batch * length;
+  return tf.tidy(() => {
+    const embedded = tf.reshape(tf.gather(uploaded.embedding, tf.tensor1d(Int32Array.from(ids.flat()), "int32")), [batch, length, dModel]);
+    let residual = tf.reshape(embedded, [rows, dModel]) as tf.Tensor2D;
+    const layers = uploaded.blocks.map((block, i) => {
+      const normed = tf.reshape(rmsNorm(residual, uploaded.norms[i], normEpsilon), [batch, length, dModel]) as tf.Tensor3D;
+      const run = blockForwardTensors(block, normed, { overrides: options.overrides?.[i], rule: options.rule, states: options.statesOf?.includes(i) });
+      residual = tf.add(residual, tf.reshape(run.out, [rows, dModel]));
+      return { ...run, residual: tf.reshape(residual, [batch, length, dModel]) };
     });
-    const logits = tf.matMul(rmsNorm(residual, uploaded.normF, normEpsilon), uploaded.head, false, true);
-    return [logits, ...inspected].map((t) => tf.reshape(t, [-1]));
+    const logits = tf.reshape(tf.matMul(rmsNorm(residual, uploaded.normF, normEpsilon), uploaded.head, false, true), [batch, length, vocabSize]);
+    return { embedded, layers, logits };
   });
-  const sizes = parts.map((t) => t.size);
-  const packed = tf.concat(parts);
-  const values = (await packed.data()) as Float32Array;
-  tf.dispose([packed, ...parts]);
-  const slices: Float32Array[] = [];
-  let offset = 0;
-  for (const size of sizes) {
-    slices.push(values.slice(offset, offset + size));
-    offset += size;
-  }
-  const [logits, delta, B, C, output] = slices;
-  return { logits, layer: inspect === undefined || !delta ? undefined : { delta, B, C, output } };
 }

@@ -1,9 +1,10 @@
 /**
  * The fused selective scan as a plain float32 TypeScript loop: the CPU backend's kernel, and on a
  * machine with only a software GPU the fastest of the three (no dispatch, no texture round trips).
- * Same equations as the float64 reference (MAMBA-SPEC §5 step 6), same strided layouts and packed
- * output as the GPU kernels.
+ * Same equations as the float64 reference (src/math.md#selective-scan), with the same B̄/B (discretise.ts
+ * inputScale), same strided layouts and packed output as the GPU kernels.
  */
+import { inputScale } from "../discretise.js";
 import { packedOffsets, scanStrides, type ScanLayoutName, type ScanSizes } from "./layout.js";
 import type { BRule } from "../types.js";
 
@@ -16,12 +17,6 @@ export interface ScanBuffers {
   C: Float32Array;
   D?: Float32Array;
   z?: Float32Array;
-}
-
-/** B̄/B for one step: Δ (rule "mamba") or (e^{ΔA} − 1)/A = Δ·(e^z − 1)/z with z = ΔA (rule "zoh"). */
-export function inputScaleFloat(rule: BRule, delta: number, z: number): number {
-  if (rule === "mamba") return delta;
-  return z === 0 ? delta : (delta * Math.expm1(z)) / z;
 }
 
 /**
@@ -53,7 +48,7 @@ export function scanFloat32(
         for (let n = 0; n < state; n++) {
           const a = A[c * state + n];
           const bc = b * s.bcBatch + n * s.bcState + t * s.bcTime;
-          h[n] = Math.exp(dt * a) * h[n] + inputScaleFloat(rule, dt, dt * a) * B[bc] * x;
+          h[n] = Math.exp(dt * a) * h[n] + inputScale(rule, a, dt) * B[bc] * x;
           y += C[bc] * h[n];
         }
         const skipped = y + (D ? D[c] * x : 0);

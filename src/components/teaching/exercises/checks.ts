@@ -6,7 +6,7 @@ import { eigenvalues2x2, phasePortrait, type Matrix2 } from "../../../engine/con
 import { discretise } from "../../../engine/discretise.js";
 import { causalConvolveDirect } from "../../../engine/kernel.js";
 import { selectiveScan } from "../../../engine/selective-scan.js";
-import { channelInput, channelScanInputs, frozenKernel, liveBlock, maxAbsDifference } from "../../convolution-scan/lti-case.js";
+import { channelInput, channelScanInputs, frozenKernel, maxAbsDifference, type LiveBlock } from "../../convolution-scan/lti-case.js";
 import { formatNumber } from "../../format.js";
 
 export type Verdict = { ok: boolean; message?: string };
@@ -65,34 +65,29 @@ export function zohForgets(lambda: number, delta: number, fraction: number): Ver
 // ---------- chapter 3: convolution vs scan ----------
 
 export interface ScanChoice {
-  seed: number;
-  length: number;
   channel: number;
-  token: number;
   deltaScale: number;
   mode: string;
 }
 
 /** Largest gap between the recurrence (as the mode says) and the convolution with the frozen kernel, relative to the output size. */
-export function convolutionGap(c: ScanChoice): { gap: number; scale: number } {
-  const block = liveBlock(c.seed, c.length);
-  const token = Math.min(c.token, c.length - 1);
-  const kernel = frozenKernel(block, { channel: c.channel, deltaScale: c.deltaScale, frozenAt: token }, token);
+export function convolutionGap(block: LiveBlock, c: ScanChoice): { gap: number; scale: number } {
+  const kernel = frozenKernel(block, { channel: c.channel, deltaScale: c.deltaScale, frozen: true });
   const convolved = causalConvolveDirect(channelInput(block, c.channel), kernel);
-  const recurrence = selectiveScan(channelScanInputs(block, { channel: c.channel, deltaScale: c.deltaScale, frozenAt: c.mode === "frozen" ? token : null })).yNoSkipNoGate;
+  const recurrence = selectiveScan(channelScanInputs(block, { channel: c.channel, deltaScale: c.deltaScale, frozen: c.mode === "frozen" })).y;
   return { gap: maxAbsDifference(recurrence, convolved), scale: Math.max(...Array.from(recurrence, Math.abs)) };
 }
 
-export function convolutionDisagrees(c: ScanChoice): Verdict {
-  const { gap, scale } = convolutionGap(c);
+export function convolutionDisagrees(block: LiveBlock | undefined, c: ScanChoice): Verdict {
+  if (!block) return { ok: false, message: "the model is still reading your text" };
+  const { gap, scale } = convolutionGap(block, c);
   return { ok: gap > 1e-3 * scale, message: `max |scan − convolution| = ${formatNumber(gap, 2)} (outputs of size ${formatNumber(scale, 2)})` };
 }
 
-/** |K̄_lag| at least `fraction` of |K̄_0| for the frozen kernel: a token still counts `lag` steps later. */
-export function kernelRemembers(c: ScanChoice, lag: number, fraction: number): Verdict {
-  const block = liveBlock(c.seed, c.length);
-  const token = Math.min(c.token, c.length - 1);
-  const kernel = frozenKernel(block, { channel: c.channel, deltaScale: c.deltaScale, frozenAt: token }, token);
+/** |K̄_lag| at least `fraction` of |K̄_0| for the frozen kernel: a character still counts `lag` steps later. */
+export function kernelRemembers(block: LiveBlock | undefined, c: ScanChoice, lag: number, fraction: number): Verdict {
+  if (!block) return { ok: false, message: "the model is still reading your text" };
+  const kernel = frozenKernel(block, { channel: c.channel, deltaScale: c.deltaScale, frozen: true });
   const ratio = Math.abs(kernel[lag]) / Math.abs(kernel[0]);
   return { ok: Number.isFinite(ratio) && ratio >= fraction, message: `|K̄_${lag}| / |K̄_0| = ${formatNumber(ratio, 2)}` };
 }

@@ -6,6 +6,7 @@
 import type { Control } from "../../controls.js";
 import { slider } from "../../controls.js";
 import { exercise } from "../exercise.js";
+import type { LiveBlock } from "../../convolution-scan/lti-case.js";
 import { element } from "../focus.js";
 import { answerIs, convolutionDisagrees, eulerOscillatesButDecays, kernelRemembers, largestStableEulerStep, portraitIs, stepsCommute, zohForgets, type Entries } from "./checks.js";
 
@@ -81,32 +82,33 @@ export function discretisationExercises(c: { lambda: NumberControl; delta: Numbe
 }
 
 export function convolutionScanExercises(c: {
-  seed: NumberControl;
-  length: NumberControl;
-  channel: NumberControl;
-  token: NumberControl;
+  /** The layer the page shows, as the model computed it on the reader's text; undefined while it loads. */
+  block: () => LiveBlock | undefined;
+  /** Fires "input" whenever `block` may have changed (the model panel). */
+  source: HTMLElement;
+  channel: () => number;
   deltaScale: NumberControl;
   mode: TextControl;
   pairs: readonly (readonly [NumberControl, NumberControl])[];
 }): HTMLElement {
-  const choice = () => ({ seed: c.seed.value, length: c.length.value, channel: c.channel.value, token: c.token.value, deltaScale: c.deltaScale.value, mode: c.mode.value });
-  const blockControls = [c.seed, c.length, c.channel, c.token, c.deltaScale];
+  const choice = () => ({ channel: c.channel(), deltaScale: c.deltaScale.value, mode: c.mode.value });
+  const blockControls = [c.source, c.deltaScale];
   const [[a1, b1], [a2, b2]] = c.pairs;
   return set(
     exercise({
       id: "convolution-disagrees",
       prompt: "Make the convolution and the scan disagree (by more than 0.1 % of the output's size).",
-      check: () => convolutionDisagrees(choice()),
+      check: () => convolutionDisagrees(c.block(), choice()),
       hint: "While Δ, B and C are frozen, the convolution computes exactly the recurrence. What does Mamba change about Δ, B and C?",
-      reveal: "Switch “Δ, B, C” to “selective”. The scan uses each token's own Δ, B, C; the convolution still slides the frozen token's kernel, and misses.",
+      reveal: "Switch “Δ, B, C” to “selective”. The scan uses each character's own Δ, B, C; the convolution still slides the frozen kernel, and misses.",
       watch: [...blockControls, c.mode],
     }),
     exercise({
       id: "kernel-remembers",
-      prompt: "Give the frozen kernel a long memory: make |K̄₁₀| at least 20 % of |K̄₀|, so a token still counts ten steps later.",
-      check: () => kernelRemembers(choice(), 10, 0.2),
-      hint: "Āₙ = e^{ΔAₙ}: a smaller Δ keeps every Āₙ closer to 1. The default Scale Δ = 10 forgets within a few lags.",
-      reveal: "With seed 1, channel 3 and token 0, set Scale Δ to 1: |K̄₁₀| / |K̄₀| ≈ 0.22.",
+      prompt: "Give the frozen kernel a long memory: make |K̄₁₀| at least 20 % of |K̄₀|, so a character still counts ten steps later.",
+      check: () => kernelRemembers(c.block(), choice(), 10, 0.2),
+      hint: "Āₙ = e^{ΔAₙ}: a smaller Δ keeps every Āₙ closer to 1. Try a smaller Scale Δ, or another channel.",
+      reveal: "Lower Scale Δ until the kernel decays slowly (its first lags nearly equal), or pick a channel whose average Δ is small: with Δ·|Aₙ| ≪ 0.1 for the states that carry the kernel, |K̄₁₀| stays near |K̄₀|.",
       watch: blockControls,
     }),
     exercise({

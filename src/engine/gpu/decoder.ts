@@ -1,0 +1,193 @@
+/**
+ * Decoding one token at a time on the active tfjs backend (src/math.md#decoding): the model's state — per
+ * layer the last k − 1 values of x (the conv window) and h (dInner, dState) — stays on the GPU between
+ * tokens, and only the logits come back. Per layer, for the token's input v = RMSNorm(residual):
+ *   [x | z] = in_proj(v);  u = SiLU(Σ_j W[·, j] · window⁺_j + b) with window⁺ = [window; x];
+ *   [δ | B | C] = x_proj(u);  Δ = softplus(dt_proj(δ));  h ← e^{ΔA} ⊙ h + (B̄/B)(Δ, A) · (u ⊗ B);
+ *   y = h C;  out = out_proj((y + D·u) ⊙ SiLU(z));  residual ← residual + out.
+ * The decoder keeps the ids it has read, so after a lost GPU it reads them again on the new backend.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Decoder } from "../engine.js";
+import { check } from "../errors.js";
+import { checkStateShape } from "../recurrent.js";
+import type { LmState } from "../model.js";
+import type { BRule } from "../types.js";
+import type { BlockTensors } from "./block-forward.js";
+import type { UploadedModel } from "./lm-forward.js";
+
+/** One layer's state on the GPU. */
+interface LayerState {
+  /** (convWidth − 1, dInner), oldest first */
+  window: tf.Tensor2D;
+  /** (dInner, dState) */
+  h: tf.Tensor2D;
+}
+
+/** RMSNorm of one row (1, dModel). */
+function rmsNormRow(x: tf.Tensor2D, weight: tf.Tensor1D, epsilon: number): tf.Tensor2D {
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), epsilon))), weight);
+}
+
+/** x Wᵀ + b for one row x (1, in). */
+function linearRow(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+  const y = tf.matMul(x, weight, false, true) as tf.Tensor2D;
+  return bias ? tf.add(y, bias) : y;
+}
+
+/** B̄/B per (channel, state) for ΔA = dA: Δ (Mamba's rule) or Δ·(e^{ΔA} − 1)/(ΔA) (zero-order hold). */
+function inputScaleTensor(delta: tf.Tensor2D, dA: tf.Tensor2D, rule: BRule): tf.Tensor2D {
+  if (rule === "mamba") return tf.broadcastTo(delta, dA.shape) as tf.Tensor2D;
+  const ratio = tf.where(tf.less(tf.abs(dA), 1e-6), tf.onesLike(dA), tf.div(tf.expm1(dA), dA));
+  return tf.mul(delta, ratio) as tf.Tensor2D;
+}
+
+/** One token through one block: returns the block's output row (1, dModel) and the block's next state. */
+function blockStep(block: BlockTensors, state: LayerState, v: tf.Tensor2D, rule: BRule): { out: tf.Tensor2D; next: LayerState } {
+  const dInner = block.inProj.shape[0] / 2;
+  const dtRank = block.dtProj.shape[1];
+  const dState = block.A.shape[1];
+  const width = block.convFilter.shape[1];
+  const xz = linearRow(v, block.inProj, block.inProjBias);
+  const x = tf.slice(xz, [0, 0], [1, dInner]);
+  const z = tf.slice(xz, [0, dInner], [1, dInner]);
+  const convInputs = tf.concat([state.window, x], 0);
+  const filter = tf.reshape(block.convFilter, [width, dInner]);
+  let convolved = tf.sum(tf.mul(convInputs, filter), 0, true) as tf.Tensor2D;
+  if (block.convBias) convolved = tf.add(convolved, block.convBias);
+  const u = tf.mul(convolved, tf.sigmoid(convolved)) as tf.Tensor2D;
+  const projected = linearRow(u, block.xProj);
+  const delta = tf.softplus(linearRow(tf.slice(projected, [0, 0], [1, dtRank]), block.dtProj, block.dtProjBias)) as tf.Tensor2D;
+  const B = tf.slice(projected, [0, dtRank], [1, dState]);
+  const C = tf.slice(projected, [0, dtRank + dState], [1, dState]);
+  const deltaColumn = tf.reshape(delta, [dInner, 1]) as tf.Tensor2D;
+  const dA = tf.mul(deltaColumn, block.A) as tf.Tensor2D;
+  const written = tf.mul(tf.mul(inputScaleTensor(deltaColumn, dA, rule), tf.reshape(u, [dInner, 1])), B);
+  const h = tf.add(tf.mul(tf.exp(dA), state.h), written) as tf.Tensor2D;
+  const y = tf.reshape(tf.matMul(h, C, false, true), [1, dInner]);
+  const yGated = tf.mul(tf.add(y, tf.mul(block.D, u)), tf.mul(z, tf.sigmoid(z))) as tf.Tensor2D;
+  const window = (width > 1 ? tf.slice(convInputs, [1, 0], [width - 1, dInner]) : tf.zeros([0, dInner])) as tf.Tensor2D;
+  return { out: linearRow(yGated, block.outProj, block.outProjBias), next: { window, h } };
+}
+
+/** One token through the model: the logits (1, vocab) and the next state; inputs are left as they are. */
+function modelStep(uploaded: UploadedModel, state: LayerState[], id: number, rule: BRule): { logits: tf.Tensor2D; next: LayerState[] } {
+  const { normEpsilon } = uploaded.model.config;
+  let residual = tf.gather(uploaded.embedding, tf.tensor1d([id], "int32")) as tf.Tensor2D;
+  const next = uploaded.blocks.map((block, i) => {
+    const step = blockStep(block, state[i], rmsNormRow(residual, uploaded.norms[i], normEpsilon), rule);
+    residual = tf.add(residual, step.out);
+    return step.next;
+  });
+  const logits = tf.matMul(rmsNormRow(residual, uploaded.normF, normEpsilon), uploaded.head, false, true) as tf.Tensor2D;
+  return { logits, next };
+}
+
+/** modelStep inside a tidy: only the logits and the next state outlive it. */
+function tidyStep(uploaded: UploadedModel, state: LayerState[], id: number, rule: BRule): { logits: tf.Tensor2D; next: LayerState[] } {
+  const kept = tf.tidy(() => {
+    const { logits, next } = modelStep(uploaded, state, id, rule);
+    return [logits, ...next.flatMap((layer) => [layer.window, layer.h])];
+  });
+  const [logits, ...rest] = kept as tf.Tensor2D[];
+  return { logits, next: state.map((_layer, i) => ({ window: rest[2 * i], h: rest[2 * i + 1] })) };
+}
+
+/** The state of `from` (host memory), or zeros, as tensors. */
+function uploadState(uploaded: UploadedModel, from?: LmState): LayerState[] {
+  const { dInner, dState, convWidth } = uploaded.model.config;
+  return uploaded.model.layers.map((_layer, i) => ({
+    window: from ? tf.tensor2d(Float32Array.from(from[i].convWindow), [convWidth - 1, dInner]) : tf.zeros([convWidth - 1, dInner]),
+    h: from ? tf.tensor2d(Float32Array.from(from[i].h), [dInner, dState]) : tf.zeros([dInner, dState]),
+  }));
+}
+
+function disposeState(state: LayerState[]): void {
+  state.forEach((layer) => tf.dispose([layer.window, layer.h]));
+}
+
+/**
+ * A decoder on the GPU engine's backend. `model()` gives the current upload (it changes after a lost GPU);
+ * `guarded` is the engine's recovery wrapper.
+ */
+export function gpuDecoder(model: () => UploadedModel, rule: BRule, guarded: <T>(compute: () => Promise<T>) => Promise<T>): Decoder {
+  let start: LmState | undefined;
+  let startPosition = 0;
+  let history: number[] = [];
+  let state: LayerState[] | undefined;
+  let stateOf: UploadedModel | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /** The state after `history` on the current upload, rebuilt by reading the history again after a lost GPU. */
+  const current = (): { uploaded: UploadedModel; layers: LayerState[] } => {
+    const uploaded = model();
+    if (state === undefined || stateOf !== uploaded) {
+      if (state && stateOf?.backend === uploaded.backend) disposeState(state);
+      let layers = uploadState(uploaded, start);
+      for (const id of history) {
+        const { next, logits } = tidyStep(uploaded, layers, id, rule);
+        logits.dispose();
+        disposeState(layers);
+        layers = next;
+      }
+      state = layers;
+      stateOf = uploaded;
+    }
+    return { uploaded, layers: state };
+  };
+
+  const inOrder = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = queue.then(work, work);
+    queue = result.catch(() => {});
+    return result;
+  };
+
+  return {
+    step: (id) =>
+      inOrder(() =>
+        guarded(async () => {
+          const { uploaded, layers } = current();
+          const { vocabSize } = uploaded.model.config;
+          check(Number.isInteger(id) && id >= 0 && id < vocabSize, `token id ${id} is outside the vocabulary 0..${vocabSize - 1}`);
+          const { logits, next } = tidyStep(uploaded, layers, id, rule);
+          disposeState(layers);
+          state = next;
+          history.push(id);
+          try {
+            return (await logits.data()) as Float32Array;
+          } finally {
+            logits.dispose();
+          }
+        }),
+      ),
+    get position() {
+      return startPosition + history.length;
+    },
+    state: () =>
+      inOrder(() =>
+        guarded(async () => {
+          const { layers } = current();
+          const values = await Promise.all(layers.map(async (layer) => ({ convWindow: Float64Array.from(await layer.window.data()), h: Float64Array.from(await layer.h.data()) })));
+          return values;
+        }),
+      ),
+    reset(from, position = 0) {
+      if (from) checkStateShape(model().model, from);
+      // After any step in flight, which still reads the old state.
+      void inOrder(async () => {
+        if (state) disposeState(state);
+        state = undefined;
+        start = from;
+        startPosition = position;
+        history = [];
+      });
+    },
+    dispose() {
+      void inOrder(async () => {
+        if (state) disposeState(state);
+        state = undefined;
+        history = [];
+      });
+    },
+  };
+}
