@@ -5,13 +5,14 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { createGpuEngine } from "../src/engine/gpu/engine.js";
+import { requestedTfjsBackend } from "../src/components/page-engine.js";
 import { fusedScan } from "../src/engine/gpu/fused-scan.js";
 import { packedOffsets } from "../src/engine/gpu/layout.js";
 import { scanFloat32 } from "../src/engine/gpu/scan-cpu.js";
 import { naiveSelectiveScan } from "../src/engine/gpu/naive-scan.js";
 import { benchInputs, checkAgainstReference, median, type BenchRow, type BenchShape } from "./shapes.js";
 
-const ready = createGpuEngine({ backend: location.search }).then((engine) => ({ backend: engine.backend, reason: engine.reason }));
+const ready = createGpuEngine(requestedTfjsBackend()).then((engine) => ({ backend: engine.backend, reason: engine.reason }));
 
 /** After this much time an implementation stops at 3 runs (the naive loop on a software GPU takes ~35 s a run). */
 const TIME_BUDGET_MS = 60_000;

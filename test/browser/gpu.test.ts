@@ -1,7 +1,7 @@
 /**
  * The GPU engine in real headless Chromium (SwiftShader): on WebGPU, WebGL2 and the CPU, the fused
- * scan and the whole block agree with the float64 reference within 1e-4 (golden cases, random shapes
- * with awkward sizes, both B rules, overrides), no tensor leaks, no GPU validation warning, new sizes
+ * scan, the whole block and whole golden models agree with the float64 reference within 1e-4 in every
+ * tensor they return (golden cases, random shapes with awkward sizes, both B rules, overrides), no tensor leaks, no GPU validation warning, new sizes
  * reuse the WGSL pipeline, and `?backend=` plus the fallback chain work.
  * The engine is bundled with esbuild into a temporary folder with a one-line page (test/browser/gpu-page.ts).
  */
@@ -32,6 +32,15 @@ const randomShapes: Omit<RandomScanSpec, "rule" | "seed">[] = [
   { batch: 2, channels: 3, length: 53, state: 64, withGate: true },
   { batch: 2, channels: 2, length: 17, state: 130, withGate: false },
 ];
+
+/** The golden checkpoints with their ids: config.json, the safetensors bytes and case.json's input_ids. */
+const LM_DIR = resolve(import.meta.dirname, "../fixtures/golden");
+const goldenModels = ["lm-tiny", "lm-bias-large-delta", "lm-odd-shapes"].map((name) => ({
+  name,
+  config: JSON.parse(readFileSync(join(LM_DIR, name, "config.json"), "utf8")) as unknown,
+  weights: Array.from(readFileSync(join(LM_DIR, name, "model.safetensors"))),
+  ids: (JSON.parse(readFileSync(join(LM_DIR, name, "case.json"), "utf8")) as { input_ids: number[][] }).input_ids,
+}));
 
 let folder: string | undefined;
 
@@ -141,6 +150,13 @@ for (const configuration of configurations) {
       for (const [rule, overrides] of [["mamba", false], ["zoh", true], ["mamba", true]] as const) {
         const spec = { dModel: 12, dState: 16, batch: 2, length: 27, rule, seed: 21, overrides };
         assertWithin(await opened.page.evaluate((s) => window.gpuTest.block(s), spec), JSON.stringify(spec));
+      }
+    });
+
+    test("runs the golden checkpoints: every tensor of every layer (h per token too) as the reference computes it", async () => {
+      for (const { name, config, weights, ids } of goldenModels) {
+        const worst = await opened.page.evaluate(([c, w, i]) => window.gpuTest.model(c, w, i), [config, weights, ids] as const);
+        assert.ok(worst.relative <= TOLERANCE, `${name}: ${worst.field} of layer ${worst.layer} differs by ${worst.relative}`);
       }
     });
 

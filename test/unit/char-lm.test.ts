@@ -1,6 +1,7 @@
 /**
  * The character-level models (data/models/char-*): tokenizer, logits against PyTorch, bits per character,
- * generation (determinism, step = forward), the CLI's eval and generate, and bad input.
+ * generation (determinism, step = forward), the CLI's eval and generate, bad input, the analyses behind the model
+ * cards (character classes and Δ by class, the word share) and the cards themselves.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,10 +13,14 @@ import {
   bitsPerCharacter, contextIds, generate, generateSteps, logSoftmax, samplingDistribution, sampleIndex, surprisalBits,
 } from "../../src/engine/char-lm.js";
 import { asciiVocabulary, charTokenizer, charTokenizerFile, describeUnknown, UNKNOWN_CHARACTER } from "../../src/engine/char-tokenizer.js";
+import { characterClasses, columnMedians, deltaByClass } from "../../src/engine/char-classes.js";
 import { EngineError } from "../../src/engine/errors.js";
 import { initialLmState, lmForward, lmStep } from "../../src/engine/model.js";
 import { loadCharModelDirectory } from "../../src/cli/char-commands.js";
 import { REPO_ROOT, relativeError } from "./engine-helpers.js";
+import { wordShare, wordsOf, type Sample } from "../../scripts/char-samples.js";
+import { pieceStarts } from "../../scripts/char-delta.js";
+import { cardFiles } from "../../scripts/char-model-card.js";
 
 const MODELS = ["selective", "lti"] as const;
 const modelDir = (variant: string) => join(REPO_ROOT, "data/models", `char-${variant}`);
@@ -158,6 +163,7 @@ describe("character model CLI", { concurrency: 2 }, () => {
     assert.equal(printed.unknownChars, 2);
     assert.ok(printed.bitsPerChar > 0 && printed.bitsPerChar < 10);
     assert.match(result.stderr, /2 characters outside the model's vocabulary, read as the unknown symbol: "ï" \(U\+00EF\), "🙂" \(U\+1F642\)/);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
   });
 
   test("generate is deterministic for a seed", async () => {
@@ -191,6 +197,64 @@ describe("character model CLI", { concurrency: 2 }, () => {
       assert.notEqual(result.code, 0);
       assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
       assert.match(result.stderr, message);
+    });
+  }
+});
+
+describe("character classes and Δ by class (scripts/char-delta.ts)", () => {
+  test("every character gets its class: word starts after a non-letter, apostrophes inside words, digits, punctuation", () => {
+    const text = "Don't stop, 42 'Tis\nx\u00e9";
+    assert.deepEqual(characterClasses(Array.from(text)), [
+      "word start", "word inside", "word inside", "punctuation", "word inside", "space", "word start", "word inside", "word inside", "word inside",
+      "punctuation", "space", "digit", "digit", "space", "punctuation", "word start", "word inside", "word inside", "newline", "word start", undefined,
+    ]);
+  });
+
+  test("mean Δ and the share of channels above their median, per class", () => {
+    // 4 rows × 2 channels; medians: channel 0 → 2.5, channel 1 → 25.
+    const delta = [1, 10, 2, 20, 3, 30, 4, 40];
+    assert.deepEqual([...columnMedians(delta, 4, 2)], [2.5, 25]);
+    const result = deltaByClass(delta, ["space", "space", "digit", undefined], 2);
+    assert.deepEqual(result, [
+      { class: "space", characters: 2, meanDelta: (5.5 + 11) / 2, shareAboveMedian: 0 },
+      { class: "digit", characters: 1, meanDelta: 16.5, shareAboveMedian: 1 },
+    ]);
+    assert.throws(() => deltaByClass(delta, ["space"], 2), /Δ has 8 values, expected 1 rows × 2 channels/);
+  });
+
+  test("pieces are spread evenly and stay inside the text", () => {
+    assert.deepEqual(pieceStarts(1000, 3, 100), [0, 450, 900]);
+    assert.deepEqual(pieceStarts(1000, 1, 100), [0]);
+  });
+
+  for (const variant of MODELS) {
+    test(`char-${variant}: the committed analysis covers at least 50,000 validation characters of every class`, () => {
+      const file = JSON.parse(readFileSync(join(modelDir(variant), "delta-by-class.json"), "utf8"));
+      assert.ok(file.characters >= 50_000);
+      for (const layer of file.layers) assert.equal(layer.classes.length, 6);
+      // The LTI twin's Δ is a constant of each channel; the selective model's varies.
+      const spreads = file.layers.map((layer: { maxChannelSpread: number }) => layer.maxChannelSpread);
+      assert.ok(variant === "lti" ? spreads.every((s: number) => s === 0) : spreads.every((s: number) => s > 0.01), `${spreads}`);
+    });
+  }
+});
+
+describe("word share of samples (scripts/char-samples.ts)", () => {
+  test("words split at whitespace and dashes, punctuation stripped, lower-cased", () => {
+    assert.deepEqual(wordsOf('"Hello, world--it\'s 1990\'s (end)." 42 -- ok!\nNew'), ["hello", "world", "it's", "1990's", "end", "ok", "new"]);
+  });
+
+  test("the share counts words found, drops each sample's unfinished last word, and lists the others", () => {
+    const sample = (text: string, temperature: number): Sample => ({ prompt: "", temperature, seed: 1, tokens: text.length, command: "", text });
+    const share = wordShare([sample(" the whale swam zorp blu", 0.8), sample(" of the", 0.8), sample(" qqq qq", 0.5)], new Set(["the", "whale", "swam", "of"]), 0.8);
+    assert.deepEqual(share, { temperature: 0.8, words: 5, inTraining: 4, share: 0.8, notFound: ["zorp"] });
+  });
+});
+
+describe("model cards (npm run data:char-card)", () => {
+  for (const variant of MODELS) {
+    test(`char-${variant}: model-card.json and model-card.md are what the committed results give`, () => {
+      for (const [path, text] of Object.entries(cardFiles(variant))) assert.equal(readFileSync(join(REPO_ROOT, path), "utf8"), text, `${path}: run npm run data:char-card`);
     });
   }
 });

@@ -2,7 +2,8 @@
  * The GPU engine (src/engine/gpu/engine.ts) against the float64 reference engine, every field of every
  * layer, on the golden checkpoints and a character model, on tfjs's CPU backend in Node (the browser
  * tests run the same comparison on WebGPU and WebGL): ≤ 1e-4 relative, with overrides, h per token and
- * step decoding. And HF's golden logits.
+ * step decoding. And HF's golden logits, PyTorch's logits of the character model, and the CPU backend's
+ * linear kernel (linear-cpu.ts) against the reference's.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -12,10 +13,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import { loadMambaCheckpoint } from "../../src/engine/checkpoint.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { createGpuEngine } from "../../src/engine/gpu/engine.js";
+import { linearFloat32 } from "../../src/engine/gpu/linear-cpu.js";
+import { linear } from "../../src/engine/layers.js";
+import { createRandom } from "../../src/engine/random.js";
+import { loadCharModelDirectory } from "../../src/cli/char-commands.js";
 import { createReferenceEngine } from "../../src/engine/reference-engine.js";
 import { modelRunDifferences, worstDifference } from "../../src/engine/run-difference.js";
 import type { MambaModel } from "../../src/engine/types.js";
-import { GOLDEN, LM_CASES, maxAbsDifference, readGoldenJson, relativeError } from "./engine-helpers.js";
+import { GOLDEN, LM_CASES, maxAbsDifference, readGoldenJson, REPO_ROOT, relativeError } from "./engine-helpers.js";
 
 const TOLERANCE = 1e-4;
 const reference = createReferenceEngine();
@@ -91,4 +96,24 @@ test("moving between weights keeps GPU memory bounded: the oldest uploads are re
     counts.push(tf.memory().numTensors);
   }
   assert.equal(new Set(counts.slice(4)).size, 1, `tensors after each new model: ${counts.join(", ")}`);
+});
+
+test("the CPU backend's linear loop equals the reference's on shapes that fill no register block", () => {
+  const random = createRandom(11);
+  for (const [rows, outFeatures, inFeatures, withBias] of [[1, 1, 1, true], [3, 5, 7, false], [7, 97, 33, true], [256, 1024, 256, false]] as const) {
+    const values = (count: number) => Float32Array.from({ length: count }, () => random.uniform() - 0.5);
+    const [x, weight, bias] = [values(rows * inFeatures), values(outFeatures * inFeatures), withBias ? values(outFeatures) : undefined];
+    const got = linearFloat32(x, rows, weight, outFeatures, inFeatures, bias);
+    assert.ok(relativeError(got, linear(x, rows, weight, bias, inFeatures, outFeatures)) < 1e-6, `${rows} × ${inFeatures} → ${outFeatures}`);
+  }
+});
+
+test("char-selective on the CPU backend gives PyTorch's logits for the three prompts to 1e-4", async () => {
+  const { model } = loadCharModelDirectory(join(REPO_ROOT, "data/models/char-selective"));
+  const fixture = JSON.parse(readFileSync(join(REPO_ROOT, "test/fixtures/char-lm/selective.json"), "utf8"));
+  for (const { prompt, ids, logits } of fixture.prompts) {
+    const run = await gpu.runModel(model, [ids]);
+    assert.ok(relativeError(run.logits, logits.data) <= TOLERANCE, `${prompt}: ${relativeError(run.logits, logits.data)}`);
+  }
+  gpu.release(model);
 });

@@ -274,7 +274,7 @@ export function modelPanel(options: ModelPanelOptions): ModelPanel {
     const rates = channelA(layerRun, channel).map((a) => -a);
     aPlot.update({ values: rates });
     const constants = Array.from(rates, (rate) => 1 / rate);
-    aCaption.textContent = `The poles of channel ${channel} in layer ${layer + 1}: decay rates −A[c, n] for its ${rates.length} states${perturbation.aScale !== 1 && perturbation.channel === channel ? ` (scaled ×${perturbation.aScale})` : ""}. Per unit of Δ a state keeps e^{−rate} of itself: time constants from ${formatNumber(Math.min(...constants), 3)} to ${formatNumber(Math.max(...constants), 3)} units of Δ.`;
+    aCaption.textContent = `The poles of channel ${channel} in layer ${layer + 1}: decay rates −A[c, n] for its ${rates.length} states${perturbation.aScale !== 1 && perturbation.channel === channel ? ` (scaled ×${perturbation.aScale})` : ""}. Per unit of Δ a state keeps exp(−rate) of itself: time constants from ${formatNumber(Math.min(...constants), 3)} to ${formatNumber(Math.max(...constants), 3)} units of Δ.`;
   }
 
   function drawNext(reading: PanelReading): void {

@@ -39,17 +39,20 @@ export interface BackendChoice {
 
 /**
  * Activates the first of `candidates` (by default from `requested`, or WebGPU, down the preference
- * list) whose fused scan passes the probe. The CPU is the last resort and is always accepted.
+ * list) whose fused scan passes the probe. The CPU is the last resort and is always accepted. With
+ * `hardwareOnly`, a backend other than the requested one is skipped when it would run on a software
+ * renderer (a page then runs the CPU backend instead).
  */
 export async function chooseBackend(
   requested?: GpuBackendName,
   candidates: readonly GpuBackendName[] = GPU_BACKENDS,
+  hardwareOnly = false,
 ): Promise<BackendChoice> {
   if (requested) candidates = candidates.slice(Math.max(0, candidates.indexOf(requested)));
   configureTfjs();
   const rejected: string[] = [];
   for (const name of candidates) {
-    const problem = await tryBackend(name);
+    const problem = hardwareOnly && name !== requested ? ((await softwareRenderer(name)) ?? (await tryBackend(name))) : await tryBackend(name);
     if (problem === undefined) {
       const prefix = requested && requested === name ? "requested; " : "";
       const why = rejected.length > 0 ? `; not used: ${rejected.join("; ")}` : "";
@@ -75,6 +78,33 @@ async function tryBackend(name: GpuBackendName): Promise<string | undefined> {
   } catch (error) {
     return `fused scan failed: ${firstLine(error)}`;
   }
+}
+
+/**
+ * Why `name` would run on a software renderer (SwiftShader, llvmpipe: a "GPU" emulated on the CPU cores,
+ * where a whole model runs many times slower than tfjs's CPU backend), or undefined for real hardware.
+ */
+async function softwareRenderer(name: GpuBackendName): Promise<string | undefined> {
+  const software = /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i;
+  const why = (what: string) => `a software renderer (${what}), slower here than the CPU backend`;
+  if (name === "webgpu") {
+    const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
+    if (!adapter) return undefined;
+    const info = (adapter as unknown as { info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean } }).info ?? {};
+    const text = `${info.vendor ?? ""} ${info.architecture ?? ""} ${info.description ?? ""}`.trim();
+    return info.isFallbackAdapter || software.test(text) ? why(text || "a fallback adapter") : undefined;
+  }
+  if (name === "webgl") {
+    if (typeof document === "undefined" && typeof OffscreenCanvas === "undefined") return undefined;
+    const canvas = typeof OffscreenCanvas !== "undefined" ? new OffscreenCanvas(1, 1) : document.createElement("canvas");
+    const gl = canvas.getContext("webgl2") as WebGL2RenderingContext | null;
+    if (!gl) return undefined;
+    const debug = gl.getExtension("WEBGL_debug_renderer_info");
+    const renderer = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension("WEBGL_lose_context")?.loseContext();
+    return software.test(renderer) ? why(renderer) : undefined;
+  }
+  return undefined;
 }
 
 /** Checks that need no tfjs backend (so no warning is logged for a browser that simply lacks one). */

@@ -10,13 +10,17 @@ import { check } from "../errors.js";
 import type { BRule, DiscretisationRule, MambaBlockWeights, Numbers } from "../types.js";
 import { fusedScan } from "./fused-scan.js";
 import { packedOffsets } from "./layout.js";
+import { linearFloat32 } from "./linear-cpu.js";
 import { perturb } from "./perturb.js";
 
 /** A block's weights as float32 tensors, uploaded once and reused by every forward. */
 export interface BlockTensors {
-  /** (2·dInner, dModel) */
-  inProj: tf.Tensor2D;
-  inProjBias?: tf.Tensor1D;
+  /** (dInner, dModel): in_proj's rows that make x; kept apart from z's so no forward slices [x | z] (slow on the CPU backend) */
+  inProjX: tf.Tensor2D;
+  inProjXBias?: tf.Tensor1D;
+  /** (dInner, dModel): in_proj's rows that make the gate z */
+  inProjZ: tf.Tensor2D;
+  inProjZBias?: tf.Tensor1D;
   /** (1, convWidth, dInner, 1): the depthwise filter of tf.depthwiseConv2d */
   convFilter: tf.Tensor4D;
   convBias?: tf.Tensor1D;
@@ -38,9 +42,13 @@ export function uploadBlock(weights: MambaBlockWeights): BlockTensors {
   const { dModel, dInner, dState, dtRank, convWidth } = weights.dims;
   const f32 = (values: Numbers) => Float32Array.from(values);
   const vector = (values: Numbers | undefined) => (values ? tf.tensor1d(f32(values)) : undefined);
+  const half = (values: Numbers, part: 0 | 1, width: number) => values.slice(part * dInner * width, (part + 1) * dInner * width);
+  const { inProj, inProjBias } = weights;
   return tf.tidy(() => ({
-    inProj: tf.tensor2d(f32(weights.inProj), [2 * dInner, dModel]),
-    inProjBias: vector(weights.inProjBias),
+    inProjX: tf.tensor2d(f32(half(inProj, 0, dModel)), [dInner, dModel]),
+    inProjXBias: inProjBias && vector(half(inProjBias, 0, 1)),
+    inProjZ: tf.tensor2d(f32(half(inProj, 1, dModel)), [dInner, dModel]),
+    inProjZBias: inProjBias && vector(half(inProjBias, 1, 1)),
     convFilter: tf.reshape(tf.transpose(tf.tensor2d(f32(weights.conv), [dInner, convWidth])), [1, convWidth, dInner, 1]) as tf.Tensor4D,
     convBias: vector(weights.convBias),
     xProj: tf.tensor2d(f32(weights.xProj), [dtRank + 2 * dState, dInner]),
@@ -58,8 +66,14 @@ export function disposeBlock(block: BlockTensors): void {
   tf.dispose(Object.values(block).filter((t): t is tf.Tensor => t !== undefined));
 }
 
-/** y = x Wᵀ + b for x (rows, in), W (out, in). */
-function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+/** y = x Wᵀ + b for x (rows, in), W (out, in); on the CPU backend, whose tensors live in host memory, the float32 loop of linear-cpu.ts. */
+export function linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+  if (tf.getBackend() === "cpu") {
+    const [rows, inFeatures] = x.shape;
+    const outFeatures = weight.shape[0];
+    const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
+    return tf.tensor2d(linearFloat32(read(x), rows, read(weight), outFeatures, inFeatures, bias && read(bias)), [rows, outFeatures]);
+  }
   const y = tf.matMul(x, weight, false, true) as tf.Tensor2D;
   return bias ? tf.add(y, bias) : y;
 }
@@ -113,9 +127,8 @@ function statesOnGpu(u: tf.Tensor3D, delta: tf.Tensor3D, A: tf.Tensor, B: tf.Ten
 /** Runs the block on `input` (batch, length, dModel); every returned tensor is new and owned by the caller. */
 export function blockForwardTensors(block: BlockTensors, input: tf.Tensor3D, options: BlockOptions = {}): BlockRunTensors {
   const [batch, length, dModel] = input.shape;
-  const [dInner2, inputWidth] = block.inProj.shape;
+  const [dInner, inputWidth] = block.inProjX.shape;
   check(inputWidth === dModel, `block input has dModel = ${dModel}, the weights expect ${inputWidth}`);
-  const dInner = dInner2 / 2;
   const dtRank = block.dtProj.shape[1];
   const dState = block.A.shape[1];
   const width = block.convFilter.shape[1];
@@ -123,9 +136,9 @@ export function blockForwardTensors(block: BlockTensors, input: tf.Tensor3D, opt
   const rule = gpuRule(options.rule);
   return tf.tidy(() => {
     const tokens = batch * length;
-    const xz = linear(tf.reshape(input, [tokens, dModel]) as tf.Tensor2D, block.inProj, block.inProjBias);
-    const x = tf.reshape(tf.slice(xz, [0, 0], [tokens, dInner]), [batch, length, dInner]) as tf.Tensor3D;
-    const z = tf.reshape(tf.slice(xz, [0, dInner], [tokens, dInner]), [batch, length, dInner]) as tf.Tensor3D;
+    const rows = tf.reshape(input, [tokens, dModel]) as tf.Tensor2D;
+    const x = tf.reshape(linear(rows, block.inProjX, block.inProjXBias), [batch, length, dInner]) as tf.Tensor3D;
+    const z = tf.reshape(linear(rows, block.inProjZ, block.inProjZBias), [batch, length, dInner]) as tf.Tensor3D;
     const convolved = causalDepthwiseConv(x, block.convFilter, block.convBias);
     const u = tf.mul(convolved, tf.sigmoid(convolved)) as tf.Tensor3D;
     const projected = linear(tf.reshape(u, [tokens, dInner]) as tf.Tensor2D, block.xProj);

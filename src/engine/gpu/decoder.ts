@@ -13,7 +13,7 @@ import { check } from "../errors.js";
 import { checkStateShape } from "../recurrent.js";
 import type { LmState } from "../model.js";
 import type { BRule } from "../types.js";
-import type { BlockTensors } from "./block-forward.js";
+import { linear, type BlockTensors } from "./block-forward.js";
 import type { UploadedModel } from "./lm-forward.js";
 
 /** One layer's state on the GPU. */
@@ -29,11 +29,6 @@ function rmsNormRow(x: tf.Tensor2D, weight: tf.Tensor1D, epsilon: number): tf.Te
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), epsilon))), weight);
 }
 
-/** x Wᵀ + b for one row x (1, in). */
-function linearRow(x: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
-  const y = tf.matMul(x, weight, false, true) as tf.Tensor2D;
-  return bias ? tf.add(y, bias) : y;
-}
 
 /** B̄/B per (channel, state) for ΔA = dA: Δ (Mamba's rule) or Δ·(e^{ΔA} − 1)/(ΔA) (zero-order hold). */
 function inputScaleTensor(delta: tf.Tensor2D, dA: tf.Tensor2D, rule: BRule): tf.Tensor2D {
@@ -44,20 +39,19 @@ function inputScaleTensor(delta: tf.Tensor2D, dA: tf.Tensor2D, rule: BRule): tf.
 
 /** One token through one block: returns the block's output row (1, dModel) and the block's next state. */
 function blockStep(block: BlockTensors, state: LayerState, v: tf.Tensor2D, rule: BRule): { out: tf.Tensor2D; next: LayerState } {
-  const dInner = block.inProj.shape[0] / 2;
+  const dInner = block.inProjX.shape[0];
   const dtRank = block.dtProj.shape[1];
   const dState = block.A.shape[1];
   const width = block.convFilter.shape[1];
-  const xz = linearRow(v, block.inProj, block.inProjBias);
-  const x = tf.slice(xz, [0, 0], [1, dInner]);
-  const z = tf.slice(xz, [0, dInner], [1, dInner]);
+  const x = linear(v, block.inProjX, block.inProjXBias);
+  const z = linear(v, block.inProjZ, block.inProjZBias);
   const convInputs = tf.concat([state.window, x], 0);
   const filter = tf.reshape(block.convFilter, [width, dInner]);
   let convolved = tf.sum(tf.mul(convInputs, filter), 0, true) as tf.Tensor2D;
   if (block.convBias) convolved = tf.add(convolved, block.convBias);
   const u = tf.mul(convolved, tf.sigmoid(convolved)) as tf.Tensor2D;
-  const projected = linearRow(u, block.xProj);
-  const delta = tf.softplus(linearRow(tf.slice(projected, [0, 0], [1, dtRank]), block.dtProj, block.dtProjBias)) as tf.Tensor2D;
+  const projected = linear(u, block.xProj);
+  const delta = tf.softplus(linear(tf.slice(projected, [0, 0], [1, dtRank]), block.dtProj, block.dtProjBias)) as tf.Tensor2D;
   const B = tf.slice(projected, [0, dtRank], [1, dState]);
   const C = tf.slice(projected, [0, dtRank + dState], [1, dState]);
   const deltaColumn = tf.reshape(delta, [dInner, 1]) as tf.Tensor2D;
@@ -67,7 +61,7 @@ function blockStep(block: BlockTensors, state: LayerState, v: tf.Tensor2D, rule:
   const y = tf.reshape(tf.matMul(h, C, false, true), [1, dInner]);
   const yGated = tf.mul(tf.add(y, tf.mul(block.D, u)), tf.mul(z, tf.sigmoid(z))) as tf.Tensor2D;
   const window = (width > 1 ? tf.slice(convInputs, [1, 0], [width - 1, dInner]) : tf.zeros([0, dInner])) as tf.Tensor2D;
-  return { out: linearRow(yGated, block.outProj, block.outProjBias), next: { window, h } };
+  return { out: linear(yGated, block.outProj, block.outProjBias), next: { window, h } };
 }
 
 /** One token through the model: the logits (1, vocab) and the next state; inputs are left as they are. */
@@ -79,7 +73,7 @@ function modelStep(uploaded: UploadedModel, state: LayerState[], id: number, rul
     residual = tf.add(residual, step.out);
     return step.next;
   });
-  const logits = tf.matMul(rmsNormRow(residual, uploaded.normF, normEpsilon), uploaded.head, false, true) as tf.Tensor2D;
+  const logits = linear(rmsNormRow(residual, uploaded.normF, normEpsilon), uploaded.head);
   return { logits, next };
 }
 

@@ -22,11 +22,11 @@ import { UploadCache } from "./upload-cache.js";
 
 /**
  * Chooses and checks a backend (`requested` first, else the best available; only among `candidates` when
- * given), then returns the engine bound to it. If the GPU is lost, the engine recovers (device-loss.ts), drops its uploads, tells its listeners,
+ * given; without software renderers unless requested, with `hardwareOnly`), then returns the engine bound to it. If the GPU is lost, the engine recovers (device-loss.ts), drops its uploads, tells its listeners,
  * and a call in flight runs again.
  */
-export async function createGpuEngine(requested?: GpuBackendName, candidates?: readonly GpuBackendName[]): Promise<Engine> {
-  let choice = await chooseBackend(requested, candidates);
+export async function createGpuEngine(requested?: GpuBackendName, candidates?: readonly GpuBackendName[], hardwareOnly = false): Promise<Engine> {
+  let choice = await chooseBackend(requested, candidates, hardwareOnly);
   let watch = watchGpu(choice.backend);
   let lossNote: string | undefined;
   let recovering: Promise<void> | undefined;

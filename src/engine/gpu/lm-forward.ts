@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { ModelOptions } from "../engine.js";
 import { checkTokenIds } from "../model.js";
 import type { MambaModel } from "../types.js";
-import { blockForwardTensors, disposeBlock, uploadBlock, type BlockRunTensors, type BlockTensors } from "./block-forward.js";
+import { blockForwardTensors, disposeBlock, linear, uploadBlock, type BlockRunTensors, type BlockTensors } from "./block-forward.js";
 
 /** A model's weights on the active backend. */
 export interface UploadedModel {
@@ -73,7 +73,7 @@ export function modelForwardTensors(uploaded: UploadedModel, ids: readonly (read
       residual = tf.add(residual, tf.reshape(run.out, [rows, dModel]));
       return { ...run, residual: tf.reshape(residual, [batch, length, dModel]) };
     });
-    const logits = tf.reshape(tf.matMul(rmsNorm(residual, uploaded.normF, normEpsilon), uploaded.head, false, true), [batch, length, vocabSize]);
+    const logits = tf.reshape(linear(rmsNorm(residual, uploaded.normF, normEpsilon), uploaded.head), [batch, length, vocabSize]);
     return { embedded, layers, logits };
   });
 }
