@@ -35,7 +35,7 @@ async function exportPage(browser: Browser, origin: string, page: string, ids: r
     for (const note of await stateNotes(opened.page)) say(`warning: ${page}: ${note}`);
     for (const warning of opened.warnings) say(`warning: ${page}: ${warning}`);
     for (const id of ids ?? present) {
-      const figure = await renderFigure(opened.page, id, options.format, options.scale);
+      const figure = await renderFigure(opened.page, id, options.format, options.scale, options.caption);
       write(fileFor(id), figure.bytes, figure.width, figure.height);
     }
     return (ids ?? present).length;

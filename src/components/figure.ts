@@ -5,9 +5,10 @@
  * for exports, `?embed=ID` and the CLI.
  */
 import { fileName, toCsv, toJsonRecords, type Cell, type DataTable } from "./format.js";
-import { download, standaloneSvg, svgToPng, type ExportLegendItem, type StandaloneSvg } from "./export.js";
+import { download, standaloneSvg, svgToPng, type ExportCaption, type ExportLegendItem, type StandaloneSvg } from "./export.js";
 import { installTeaching, teachingMenuItems } from "./teaching/hooks.js";
 import { watchElements } from "./frame.js";
+import { scrollCue } from "./scroll-cue.js";
 import { linkTo } from "./url-state.js";
 
 export interface LegendItem extends ExportLegendItem {
@@ -27,8 +28,8 @@ export interface FigureOptions {
   params?: () => Readonly<Record<string, Cell>>;
 }
 
-/** The frame element, with its id and a way to refresh what exports read (they read lazily anyway). */
-export type FigureElement = HTMLElement & { figureId: string; standalone(): StandaloneSvg | undefined };
+/** The frame element, with its id and its drawing as a standalone SVG (with its numbered caption under it when asked). */
+export type FigureElement = HTMLElement & { figureId: string; standalone(options?: { caption?: boolean }): StandaloneSvg | undefined };
 
 const FIGURE_ID = /^[a-z][a-z0-9-]{0,63}$/;
 
@@ -51,16 +52,24 @@ export function figure(content: Node, options: FigureOptions): FigureElement {
   const toolbar = document.createElement("div");
   toolbar.className = "kit-figure-toolbar";
   if (options.legend?.length) toolbar.append(legendElement(options.legend));
-  toolbar.append(exportMenu(frame, body, options));
+  toolbar.append(exportMenu(frame, options));
   frame.append(body, toolbar, caption);
+  // A drawing wider than a phone's column scrolls inside the body, and says so.
+  scrollCue(body, frame);
   // The same standalone SVG the menu saves; the CLI export (src/cli/export.ts) reads figures through it.
-  frame.standalone = () => {
+  frame.standalone = ({ caption: withCaption = false } = {}) => {
     const svg = body.querySelector("svg");
-    return svg ? standaloneSvg(svg, options.legend ?? []) : undefined;
+    return svg ? standaloneSvg(svg, { legend: options.legend ?? [], caption: withCaption ? captionText(caption) : undefined }) : undefined;
   };
   watchFigureNumbers();
   installTeaching();
   return frame;
+}
+
+/** The caption as shown now: "Figure N." and the (possibly live) text after it. */
+function captionText(caption: HTMLElement): ExportCaption {
+  const number = caption.querySelector(".kit-figure-number")?.textContent ?? "";
+  return { number: number.trim(), text: (caption.textContent ?? "").slice(number.length).replace(/\s+/g, " ").trim() };
 }
 
 /** Writes "Figure N." into every figure's caption, N counting `.kit-figure` elements in document order. */
@@ -114,7 +123,7 @@ const FORMAT_LABELS: Record<ExportFormat, string> = {
 };
 
 /** The <details> menu: one button per format; data formats only when the figure gives `data`. */
-function exportMenu(frame: FigureElement, body: HTMLElement, options: FigureOptions): HTMLElement {
+function exportMenu(frame: FigureElement, options: FigureOptions): HTMLElement {
   const menu = document.createElement("details");
   menu.className = "kit-export";
   const summary = document.createElement("summary");
@@ -130,18 +139,26 @@ function exportMenu(frame: FigureElement, body: HTMLElement, options: FigureOpti
   linkField.hidden = true;
   linkField.setAttribute("aria-label", "Link to this figure");
   const formats = (Object.keys(FORMAT_LABELS) as ExportFormat[]).filter((format) => options.data || (format !== "csv" && format !== "json"));
+  const captionOption = document.createElement("input");
+  captionOption.type = "checkbox";
+  captionOption.checked = true;
+  captionOption.dataset.exportOption = "caption";
+  const captionLabel = document.createElement("label");
+  captionLabel.className = "kit-export-option";
+  captionLabel.append(captionOption, " caption in PNG");
   for (const format of formats) {
     const button = document.createElement("button");
     button.type = "button";
     button.dataset.export = format;
     button.textContent = FORMAT_LABELS[format];
     button.addEventListener("click", () => {
-      runExport(format, frame, body, options, linkField).then(
+      runExport(format, frame, options, linkField, captionOption.checked).then(
         (message) => (status.textContent = message),
         (error: unknown) => (status.textContent = `Export failed: ${error instanceof Error ? error.message : String(error)}`),
       );
     });
     list.append(button);
+    if (format === "png-4") list.append(captionLabel);
   }
   const teaching = teachingMenuItems(frame, (message) => (status.textContent = message));
   list.append(...teaching.buttons);
@@ -149,8 +166,8 @@ function exportMenu(frame: FigureElement, body: HTMLElement, options: FigureOpti
   return menu;
 }
 
-/** Performs one export and returns the line shown under the menu. */
-async function runExport(format: ExportFormat, frame: FigureElement, body: HTMLElement, options: FigureOptions, linkField: HTMLInputElement): Promise<string> {
+/** Performs one export and returns the line shown under the menu; PNGs carry the caption when `pngCaption`. */
+async function runExport(format: ExportFormat, frame: FigureElement, options: FigureOptions, linkField: HTMLInputElement, pngCaption: boolean): Promise<string> {
   const params = options.params?.() ?? {};
   const name = (extension: string) => fileName(options.id, params, extension);
   if (format === "link") {
@@ -173,9 +190,8 @@ async function runExport(format: ExportFormat, frame: FigureElement, body: HTMLE
     download(new Blob([text], { type: format === "csv" ? "text/csv" : "application/json" }), file);
     return `Saved ${file}.`;
   }
-  const svg = body.querySelector("svg");
-  if (!svg) return "This figure has no drawing to export.";
-  const standalone = standaloneSvg(svg, options.legend ?? []);
+  const standalone = frame.standalone({ caption: format !== "svg" && pngCaption });
+  if (!standalone) return "This figure has no drawing to export.";
   if (format === "svg") {
     const file = name("svg");
     download(new Blob([standalone.text], { type: "image/svg+xml" }), file);

@@ -7,6 +7,7 @@
  */
 import katex from "katex";
 import { texNumber } from "./format.js";
+import { displayTex, type TexOptions } from "./tex.js";
 
 const SYMBOL_KEY = /^[a-z][a-z0-9-]*$/;
 
@@ -25,13 +26,12 @@ export function value(number: number, key?: string, digits = 3): string {
 export type LiveTex<V> = HTMLElement & { update(values: V): void };
 
 /** Only \htmlData is trusted: it is how symbols get their keys; no other HTML extension is allowed. */
-const katexOptions = (displayMode: boolean): katex.KatexOptions => ({
-  displayMode,
+const KATEX_OPTIONS: TexOptions = {
   throwOnError: false,
   output: "htmlAndMathml",
   trust: (context) => context.command === "\\htmlData",
   strict: "ignore",
-});
+};
 
 /**
  * An equation typeset from `render(values)`, re-typeset by `update(values)`. Example:
@@ -42,7 +42,9 @@ export function liveTex<V>(render: (values: V) => string, values: V, options: { 
   element.className = "kit-live-tex";
   element.setAttribute("aria-live", "polite");
   element.update = (next: V) => {
-    katex.render(render(next), element, katexOptions(options.display !== false));
+    // Display equations break at their \allowbreaks on a narrow column (tex.ts displayTex).
+    if (options.display === false) katex.render(render(next), element, { ...KATEX_OPTIONS, displayMode: false });
+    else displayTex(element, render(next), KATEX_OPTIONS);
     for (const symbol of Array.from(element.querySelectorAll<HTMLElement>(".katex-html [data-sym]"))) symbol.tabIndex = 0;
   };
   element.update(values);

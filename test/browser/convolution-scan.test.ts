@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { selectiveScan } from "../../src/engine/selective-scan.ts";
 import { scan } from "../../src/engine/scans.ts";
-import { channelScanInputs, frozenKernel, liveBlock, scanPairs } from "../../src/components/convolution-scan/lti-case.ts";
+import { channelScanInputs, frozenKernel, liveBlock, repeatedPairs, scanPairs } from "../../src/components/convolution-scan/lti-case.ts";
 import { describeProblems, openPage, useSite } from "./harness.ts";
 
 const AGREEMENT = 1e-5;
@@ -94,6 +94,37 @@ async function checkSelective(page: Page): Promise<void> {
 }
 
 describe("the convolution-scan page", () => {
+  test("the step-throughs run on the reader's own pairs when chosen, and on the model's again", async () => {
+    // p₁, p₂, p₃ from the URL; the select follows the URL too (scan-pairs=yours).
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/convolution-scan?backend=cpu&scan-pairs=yours&a1=0.6&a2=0.3&b3=-1.5");
+    try {
+      const shown = (id: string) =>
+        page.evaluate((figureId) => {
+          const data = (document.querySelector(`#${figureId} .kit-chart`) as unknown as { data: { input: { a: ArrayLike<number>; b: ArrayLike<number> }; rounds: { pairs: { b: ArrayLike<number> } }[] } }).data;
+          return { a: Array.from(data.input.a), b: Array.from(data.input.b), final: Array.from(data.rounds.at(-1)?.pairs.b ?? []) };
+        }, id);
+      const own = repeatedPairs([[0.6, 1], [0.3, -0.4], [0.8, -1.5]], 16);
+      const ownStates = scan("sequential", own.a, own.b);
+      for (const id of ["hillis-steele", "blelloch"]) {
+        await page.waitForFunction((figureId) => (document.querySelector(`#${figureId} .kit-chart`) as unknown as { data: { rounds: unknown[] } } | null)?.data.rounds.length, id, { timeout: 60_000 });
+        const drawn = await shown(id);
+        assert.deepEqual([drawn.a, drawn.b], [Array.from(own.a), Array.from(own.b)], `${id} does not scan the reader's pairs`);
+        assert.ok(maxAbsDifference(drawn.final, ownStates) < 1e-15, `${id} does not end in the sequential scan of the reader's pairs`);
+      }
+      // A slider moves them; the model's pairs come back with the select.
+      await setNumber(page, "a₁", 0.7);
+      await page.waitForFunction(() => (document.querySelector("#hillis-steele .kit-chart") as unknown as { data: { input: { a: ArrayLike<number> } } }).data.input.a[3] === 0.7);
+      await page.getByLabel("Pairs the scans run on", { exact: true }).selectOption("model");
+      await page.waitForFunction(() => (document.querySelector("#hillis-steele .kit-chart") as unknown as { data: { input: { a: ArrayLike<number> } } }).data.input.a[3] !== 0.7, null, { timeout: 60_000 });
+      const model = await shown("hillis-steele");
+      assert.ok(model.a.every((a) => a > 0 && a < 1) && new Set(model.a).size > 3, `the model's a_t = e^{Δ_t A_n} are not back: ${model.a.join(", ")}`);
+      assert.doesNotMatch(page.url(), /scan-pairs=yours/);
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await context.close();
+    }
+  });
+
   test("on WebGL: the three methods agree; kernel, sliding convolution, associativity and both step-throughs follow their controls and the engine; selective breaks the convolution", async () => {
     const { context, page, problems } = await openPage(site.browser, site.server.origin, "/convolution-scan?backend=webgl");
     try {

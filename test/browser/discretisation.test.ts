@@ -55,6 +55,26 @@ test("Euler's verdict flips exactly past Δλ = 2, ZOH's samples equal the exact
   assert.ok(dots >= 3 * (inputs.length + 1), `only ${dots} sample dots`);
   const markers = await page.locator("#stability-map .kit-marker[data-abar]").evaluateAll((m) => m.map((e) => Number(e.getAttribute("data-abar"))));
   assert.deepEqual(markers, (["euler", "bilinear", "zoh"] as const).map((rule) => stability(rule, -5, 0.5).aBar));
+
+  // Euler's curve Ā = 1 − Δλ over Δλ in [0, 4] leaves the map's Ā axis [−2.5, 1.25] at the bottom: its
+  // drawn points stay on that straight line past the edge (none pinned to it), and a clip path ends the line there.
+  const map = await page.locator("#stability-map svg").evaluate((svg) => {
+    const path = Array.from(svg.querySelectorAll("path.kit-series")).find((p) => p.querySelector("title")?.textContent === "Euler")!;
+    const clip = svg.querySelector(`${path.parentElement!.getAttribute("clip-path")!.slice(4, -1)} rect`)!;
+    const points = (path.getAttribute("d")!.match(/-?[\d.]+(e-?\d+)?,-?[\d.]+(e-?\d+)?/g) ?? []).map((pair) => pair.split(",").map(Number));
+    const box = ["x", "y", "width", "height"].map((name) => Number(clip.getAttribute(name)));
+    return { points, box };
+  });
+  const [left, top, width, height] = map.box;
+  const xOf = (dl: number) => left + (dl / 4) * width;
+  const yOf = (aBar: number) => top + ((1.25 - aBar) / 3.75) * height;
+  assert.equal(map.points.length, 240);
+  map.points.forEach(([px, py], i) => {
+    const dl = (4 * i) / 239;
+    assert.ok(Math.abs(px - xOf(dl)) < 0.01 && Math.abs(py - yOf(1 - dl)) < 0.01, `point ${i} (${px}, ${py}) is not Ā = 1 − Δλ at Δλ = ${dl}`);
+  });
+  const offPlot = map.points.filter(([, py]) => py > top + height + 0.5).length;
+  assert.ok(offPlot > 20, `only ${offPlot} of Euler's points lie below the plot`);
 });
 
 test("every slider and the input select redraw their figures; the error export is the engine's sweep", async () => {

@@ -72,11 +72,43 @@ test("a figure exports valid SVG with inlined styles, PNG at 1×/2×/4×, CSV an
   assert.ok(!/var\(--|currentcolor/i.test(text), "the SVG still refers to CSS variables or currentColor");
   assert.match(text, /font-family:/);
 
+  // PNGs carry the numbered caption under the drawing (the menu's checkbox is on by default)...
+  const captioned: Buffer[] = [];
   for (const scale of [1, 2, 4]) {
     const png = await exportFile(page, "kit-free-response", `png-${scale}`);
     assert.equal(png.name, `kit-free-response_delta-0.7_a-m1.${scale}x.png`);
-    assert.deepEqual(pngSize(png.bytes), { width: Math.round(parsed.width * scale), height: Math.round(parsed.height * scale) }, `PNG ${scale}×`);
+    const size = pngSize(png.bytes);
+    assert.equal(size.width, Math.round(parsed.width * scale), `PNG ${scale}× width`);
+    assert.ok(size.height >= Math.round((parsed.height + 18) * scale), `PNG ${scale}×: ${size.height} px leaves no room for the caption under ${parsed.height} px`);
+    captioned.push(png.bytes);
   }
+  const caption = await page.evaluate(() => {
+    const frame = document.getElementById("kit-free-response") as HTMLElement & { standalone(options: { caption: boolean }): { text: string } };
+    const doc = new DOMParser().parseFromString(frame.standalone({ caption: true }).text, "image/svg+xml");
+    const lines = Array.from(doc.querySelectorAll("[data-caption] text"), (line) => line.textContent ?? "");
+    return { drawn: lines.join(" "), shown: document.querySelector("#kit-free-response figcaption")?.textContent ?? "" };
+  });
+  assert.match(caption.drawn, /^Figure \d+\. \S/);
+  assert.equal(caption.drawn.replace(/\s+/g, " "), caption.shown.replace(/\s+/g, " ").trim(), "the PNG's caption is the page's");
+  // ...and unticking the checkbox leaves it out: the PNG is the SVG's size, and the rows the caption took were ink.
+  await page.locator("#kit-free-response [data-export-option=caption]").uncheck();
+  const bare = await exportFile(page, "kit-free-response", "png-1");
+  assert.deepEqual(pngSize(bare.bytes), { width: parsed.width, height: parsed.height }, "PNG without caption");
+  const ink = await page.evaluate(async ([base64, from]) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${base64}`;
+    await image.decode();
+    const canvas = document.createElement("canvas");
+    [canvas.width, canvas.height] = [image.width, image.height];
+    const context = canvas.getContext("2d")!;
+    context.drawImage(image, 0, 0);
+    const band = context.getImageData(0, from, image.width, image.height - from).data;
+    const [r, g, b] = context.getImageData(0, image.height - 1, 1, 1).data;
+    let count = 0;
+    for (let i = 0; i < band.length; i += 4) if (band[i + 3] > 200 && Math.abs(band[i] - r) + Math.abs(band[i + 1] - g) + Math.abs(band[i + 2] - b) > 120) count++;
+    return count;
+  }, [captioned[0].toString("base64"), parsed.height] as const);
+  assert.ok(ink > 200, `only ${ink} dark pixels where the caption should be`);
 
   const csv = (await exportFile(page, "kit-free-response", "csv")).bytes.toString("utf8").split("\r\n");
   assert.equal(csv[0], "series,x,y");

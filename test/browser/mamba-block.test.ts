@@ -180,7 +180,7 @@ test("a golden checkpoint uploaded from disk runs on the GPU engine and matches 
     const row = golden.logits.data.slice(t * vocab, (t + 1) * vocab) as number[];
     return row.indexOf(Math.max(...row));
   });
-  const predictedRow = await explorer.locator('[data-role="checkpoint-predictions"] tr').nth(2).locator("td").allTextContents();
+  const predictedRow = await explorer.locator('[data-role="checkpoint-predictions"] tr:nth-child(3) td').allTextContents();
   assert.deepEqual(predictedRow.map(Number), expected);
   // Δ × 10 on every token of layer 2 moves the outputs; reset brings them back to zero change.
   runs = await runsNow();
@@ -243,6 +243,45 @@ test("a tokenizer.json dropped with the checkpoint turns typed text into token i
   await page.locator(".kit-text:has(label:text-is('…or text (with a tokenizer.json)')) input").fill("cat cats");
   await page.waitForFunction(() => (document.querySelector(".mb-explorer .kit-text input") as HTMLInputElement).value === "8 10 4");
   await page.waitForFunction(() => document.querySelectorAll('[data-role="checkpoint-predictions"] tr:first-child td').length === 3);
+});
+
+test("the block tensor figures export as SVG under 500 KB, each heatmap one image with a pixel per cell", async () => {
+  for (const id of ["block-tensors", "block-tensor-detail"]) {
+    const menu = page.locator(`#${id} .kit-export`);
+    if (!(await menu.evaluate((node) => (node as HTMLDetailsElement).open))) await menu.locator("summary").click();
+    const [download] = await Promise.all([page.waitForEvent("download"), menu.locator('button[data-export="svg"]').click()]);
+    const text = readFileSync((await download.path())!, "utf8");
+    assert.ok(text.length <= 500 * 1024, `${id}: the SVG is ${Math.round(text.length / 1024)} KB`);
+    // Each embedded image, decoded, against the cells the page draws (in document order): one pixel per cell, same colour.
+    const check = await page.evaluate(async ([figureId, source]) => {
+      const doc = new DOMParser().parseFromString(source, "image/svg+xml");
+      const images = Array.from(doc.querySelectorAll("image"));
+      const groups = Array.from(document.querySelectorAll(`#${figureId} svg [data-export='raster']`));
+      const mismatches: string[] = [];
+      for (const [index, image] of images.entries()) {
+        const bitmap = new Image();
+        bitmap.src = image.getAttribute("href")!;
+        await bitmap.decode();
+        const canvas = document.createElement("canvas");
+        [canvas.width, canvas.height] = [bitmap.width, bitmap.height];
+        const context = canvas.getContext("2d")!;
+        context.drawImage(bitmap, 0, 0);
+        const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+        const rects = Array.from(groups[index].querySelectorAll("rect"));
+        if (rects.length !== bitmap.width * bitmap.height) mismatches.push(`image ${index}: ${bitmap.width}×${bitmap.height} pixels for ${rects.length} cells`);
+        rects.forEach((rect, i) => {
+          const [r, g, b] = getComputedStyle(rect).fill.match(/\d+/g)!.map(Number);
+          const at = 4 * i;
+          if (Math.max(Math.abs(pixels[at] - r), Math.abs(pixels[at + 1] - g), Math.abs(pixels[at + 2] - b)) > 2) mismatches.push(`image ${index} cell ${i}`);
+        });
+      }
+      return { images: images.length, groups: groups.length, cellRects: doc.querySelectorAll("rect").length, mismatches: mismatches.slice(0, 5) };
+    }, [id, text] as const);
+    assert.equal(check.images, check.groups, `${id}: every heatmap becomes an image`);
+    assert.ok(check.images >= 1, `${id} has no heatmap image`);
+    assert.deepEqual(check.mismatches, [], `${id}: the image's pixels are not the cells' colours`);
+    assert.ok(check.cellRects < 200, `${id}: ${check.cellRects} <rect>s left in the SVG`);
+  }
 });
 
 test("the page loaded and ran without console errors, failed or off-origin requests", () => {

@@ -141,6 +141,23 @@ describe("embedding", () => {
   });
 });
 
+describe("citing a page", () => {
+  test("the page's BibTeX box stays hidden until “Cite this page” is clicked", async () => {
+    const { context, page, problems } = await openPage(site.browser, site.server.origin, "/?delta=0.7");
+    try {
+      const box = page.locator(".teach-page-tools .teach-export-text");
+      await box.waitFor({ state: "attached", timeout: 30_000 });
+      assert.equal(await box.isVisible(), false, "an empty BibTeX box shows before the button is clicked");
+      await page.getByRole("button", { name: "Cite this page" }).click();
+      await box.waitFor({ state: "visible" });
+      assert.match(await box.inputValue(), /^@misc\{mamba-live-.*shown with delta = 0\.7/s);
+      assert.equal(describeProblems(problems), "");
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe("presentation and print", () => {
   test("?present shows one figure at a time and the keyboard moves between them", async () => {
     const { context, page, problems } = await openPage(site.browser, site.server.origin, "/discretisation?present");
@@ -248,11 +265,17 @@ describe("npm run export", () => {
     assert.equal(size.errors, 0, "the SVG parses as XML");
     assert.ok(size.paths >= 3 && size.width > 300 && size.height > 100, JSON.stringify(size));
 
+    // A PNG carries the figure's numbered caption under the drawing unless --no-caption.
     const png = await runExport([...state, "--format", "png", "--scale", "2", "--out", join(out, "f.png")]);
     assert.equal(png.code, 0, png.stderr);
     const header = readFileSync(join(out, "f.png"));
     assert.deepEqual([...header.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    assert.deepEqual([header.readUInt32BE(16), header.readUInt32BE(20)], [2 * size.width, 2 * size.height]);
+    assert.equal(header.readUInt32BE(16), 2 * size.width);
+    assert.ok(header.readUInt32BE(20) >= 2 * (size.height + 18), `no room for the caption: ${header.readUInt32BE(20)} px`);
+    const bare = await runExport([...state, "--format", "png", "--scale", "2", "--no-caption", "--out", join(out, "bare.png")]);
+    assert.equal(bare.code, 0, bare.stderr);
+    const bareHeader = readFileSync(join(out, "bare.png"));
+    assert.deepEqual([bareHeader.readUInt32BE(16), bareHeader.readUInt32BE(20)], [2 * size.width, 2 * size.height]);
 
     const pdf = await runExport([...state, "--format", "pdf", "--out", join(out, "f.pdf")]);
     assert.equal(pdf.code, 0, pdf.stderr);

@@ -114,10 +114,11 @@ describe("citations and embed code", () => {
 describe("export command options", () => {
   test("a full single-figure request", () => {
     const options = parseExportOptions(["--page", "/discretisation", "--figure", "error-vs-delta", "--format", "png", "--state", "?delta=1.5", "--scale", "3", "--out", "f.png"]);
-    assert.deepEqual(options, { page: "discretisation", figure: "error-vs-delta", all: false, format: "png", state: "delta=1.5", scale: 3, width: 1280, out: "f.png", build: true });
+    assert.deepEqual(options, { page: "discretisation", figure: "error-vs-delta", all: false, format: "png", state: "delta=1.5", scale: 3, width: 1280, out: "f.png", build: true, caption: true });
     assert.equal(parseExportOptions(["--page", "/", "--figure", "a", "--out", "x.pdf", "--no-build"]).format, "pdf");
     assert.equal(parseExportOptions(["--page", "/", "--figure", "a", "--out", "x.pdf", "--no-build"]).page, "index");
     assert.equal(parseExportOptions(["--all", "--out", "figs"]).format, "svg");
+    assert.equal(parseExportOptions(["--page", "/", "--figure", "a", "--out", "x.png", "--no-caption"]).caption, false);
   });
 
   test("mistakes are one clear sentence", () => {

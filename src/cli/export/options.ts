@@ -1,6 +1,6 @@
 /**
  * The export command's options, pure: `--page P --figure ID --format svg|png|pdf [--state QUERY]
- * [--scale N] [--width PX] --out FILE`, or `--all --out DIR`. Every mistake becomes one sentence
+ * [--scale N] [--width PX] [--no-caption] --out FILE`, or `--all --out DIR`. Every mistake becomes one sentence
  * naming the option and what it accepts.
  */
 
@@ -22,14 +22,16 @@ export interface ExportOptions {
   out: string;
   /** Skip the "build dist/ first if missing or stale" step. */
   build: boolean;
+  /** Draw the numbered caption under a PNG (as the Export menu does by default); --no-caption leaves it out. */
+  caption: boolean;
 }
 
 export class UsageError extends Error {}
 
-export const USAGE = "usage: npm run export -- --page NAME --figure ID --format svg|png|pdf [--state 'a=1&b=2'] [--scale N] [--width PX] --out FILE\n       npm run export -- --all [--format svg|png|pdf] --out DIR";
+export const USAGE = "usage: npm run export -- --page NAME --figure ID --format svg|png|pdf [--state 'a=1&b=2'] [--scale N] [--width PX] [--no-caption] --out FILE\n       npm run export -- --all [--format svg|png|pdf] --out DIR";
 
 const VALUED = ["page", "figure", "format", "state", "scale", "width", "out"] as const;
-const FLAGS = ["all", "no-build"] as const;
+const FLAGS = ["all", "no-build", "no-caption"] as const;
 const FIGURE_ID = /^[a-z][a-z0-9-]{0,63}$/;
 const PAGE_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
@@ -89,5 +91,6 @@ export function parseExportOptions(argv: readonly string[]): ExportOptions {
     width: values.width === undefined ? 1280 : Math.round(number("width", values.width, 320, 3840)),
     out: values.out,
     build: !flags.has("no-build"),
+    caption: !flags.has("no-caption"),
   };
 }

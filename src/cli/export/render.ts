@@ -90,13 +90,14 @@ export interface RenderedFigure {
   height: number;
 }
 
-/** Exports figure `id` of the opened page as `format` (PNG at `scale`). */
-export async function renderFigure(page: Page, id: string, format: ExportFormat, scale: number): Promise<RenderedFigure> {
+/** Exports figure `id` of the opened page as `format` (PNG at `scale`, its numbered caption under it when `caption`). */
+export async function renderFigure(page: Page, id: string, format: ExportFormat, scale: number, caption: boolean): Promise<RenderedFigure> {
   const svg = await settledSvg(page, id);
-  const figure = await page.evaluate(([figureId, pngScale]) => window.mambaLive!.exportFigure(figureId, pngScale), [id, format === "png" ? scale : undefined] as const);
+  const png = format === "png" ? { scale, caption } : undefined;
+  const figure = await page.evaluate(([figureId, request]) => window.mambaLive!.exportFigure(figureId, request), [id, png] as const);
   if (figure.svg !== svg) throw new ExportError(`figure “${id}” kept changing; try again`);
   if (format === "svg") return { bytes: Buffer.from(svg, "utf8"), width: figure.width, height: figure.height };
-  if (format === "png") return { bytes: Buffer.from(figure.pngBase64 ?? "", "base64"), width: Math.round(figure.width * scale), height: Math.round(figure.height * scale) };
+  if (format === "png") return { bytes: Buffer.from(figure.png?.base64 ?? "", "base64"), width: figure.png?.width ?? 0, height: figure.png?.height ?? 0 };
   return { bytes: await svgToPdf(page, svg, figure.width, figure.height), width: figure.width, height: figure.height };
 }
 

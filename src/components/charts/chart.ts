@@ -109,6 +109,21 @@ export function sizeSvg(svg: SVGSVGElement, width: number, height: number): void
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
 }
 
+let clipCount = 0;
+
+/**
+ * A group of `svg` clipped to the rectangle `box` (the plot area): a curve that leaves the plot stops
+ * at its edge instead of being pinned to it. The clip path lives in the same SVG, so exports keep it.
+ */
+export function clippedGroup(
+  svg: d3.Selection<SVGSVGElement, unknown, null, undefined>,
+  box: { left: number; top: number; width: number; height: number },
+): d3.Selection<SVGGElement, unknown, null, undefined> {
+  const clipId = `kit-clip-${++clipCount}`;
+  svg.append("clipPath").attr("id", clipId).append("rect").attr("x", box.left).attr("y", box.top).attr("width", box.width).attr("height", box.height);
+  return svg.append("g").attr("class", "kit-clipped").attr("clip-path", `url(#${clipId})`);
+}
+
 export interface Margins {
   top: number;
   right: number;

@@ -4,7 +4,7 @@
  * draws into any box of an SVG, so other charts (the stability map) can put a plane beside a plot.
  */
 import * as d3 from "d3";
-import { drawAxes, responsiveChart, seriesColor, sizeSvg, type Chart } from "./chart.js";
+import { clippedGroup, drawAxes, responsiveChart, seriesColor, sizeSvg, type Chart } from "./chart.js";
 
 export interface ComplexPoint {
   re: number;
@@ -58,9 +58,7 @@ export function drawComplexPlane(
   const { x, y } = equalScales(data.domain, box);
   const [reLow, reHigh] = x.domain();
   const [imLow, imHigh] = y.domain();
-  const clipId = `kit-clip-${Math.random().toString(36).slice(2, 9)}`;
-  svg.append("clipPath").attr("id", clipId).append("rect").attr("x", box.left).attr("y", box.top).attr("width", box.size).attr("height", box.size);
-  const plane = svg.append("g").attr("clip-path", `url(#${clipId})`);
+  const plane = clippedGroup(svg, { left: box.left, top: box.top, width: box.size, height: box.size });
   if (data.region === "left-half-plane" && reLow < 0) {
     plane.append("rect").attr("class", "kit-stable-region").attr("style", STABLE_FILL)
       .attr("x", x(reLow)).attr("y", box.top).attr("width", x(Math.min(0, reHigh)) - x(reLow)).attr("height", box.size);

@@ -95,7 +95,8 @@ function drawHeatmap(node: SVGSVGElement, data: HeatmapData, width: number, opti
   const describe = (r: number, c: number) =>
     `${rowName} ${r}${data.rowLabels ? ` “${label(r)}”` : ""}, ${columnName} ${data.columnLabels?.[c] ?? c}: ${options.valueName ? `${options.valueName} = ` : ""}${formatNumber(values[r * columns + c], 4)}`;
 
-  const cells = svg.append("g").attr("class", "kit-cells");
+  // data-export="raster": exported as one image, a pixel per cell (export.ts), not thousands of <rect>s.
+  const cells = svg.append("g").attr("class", "kit-cells").attr("data-export", "raster");
   if (options.sym) cells.attr("data-sym", options.sym);
   cells
     .selectAll("rect")

@@ -5,7 +5,7 @@
  * the panels sit side by side when there is room and stack on a phone.
  */
 import * as d3 from "d3";
-import { drawAxes, responsiveChart, seriesColor, sizeSvg, type Chart } from "./chart.js";
+import { clippedGroup, drawAxes, responsiveChart, seriesColor, sizeSvg, type Chart } from "./chart.js";
 import { drawComplexPlane } from "./complex-plane.js";
 
 export interface StabilityCurve {
@@ -25,7 +25,10 @@ export interface StabilityMapData {
 }
 
 const MARGIN = { top: 24, right: 16, bottom: 36, left: 44 };
-/** Ā is drawn within this range; values beyond it are pinned to the edge (Euler's Ā = 1 − Δλ runs off). */
+/**
+ * The Ā axis. Curves are clipped to it, so Euler's Ā = 1 − Δλ leaves the plot at the bottom; only the
+ * reader's markers are pinned to the edge, so a marker never disappears.
+ */
 const A_BAR_RANGE: [number, number] = [-2.5, 1.25];
 
 export function stabilityMap(data: StabilityMapData, options: { width?: number } = {}): Chart<StabilityMapData> {
@@ -46,9 +49,10 @@ export function stabilityMap(data: StabilityMapData, options: { width?: number }
     svg.append("text").attr("x", x(xHigh) - 4).attr("y", y(1) + 14).attr("text-anchor", "end").attr("style", "fill: #59a14f; font-weight: 600").text("|Ā| < 1: stable");
     drawAxes(svg, x, y, { width: panelWidth, height: plotHeight, margin: MARGIN }, { x: "Δλ = −Δa", y: "Ā" });
     svg.append("line").attr("class", "kit-zero").attr("x1", x(0)).attr("x2", x(xHigh)).attr("y1", y(0)).attr("y2", y(0));
+    const curves = clippedGroup(svg, { left: x(0), top: y(A_BAR_RANGE[1]), width: x(xHigh) - x(0), height: y(A_BAR_RANGE[0]) - y(A_BAR_RANGE[1]) });
     current.curves.forEach((curve, index) => {
-      const points = Array.from(curve.x, (xv, i) => [x(xv), y(pin(curve.aBar[i]))] as [number, number]);
-      svg.append("path").attr("class", "kit-series").attr("fill", "none").attr("stroke", seriesColor(index, curve.color)).attr("d", d3.line()(points)).append("title").text(curve.name);
+      const points = Array.from(curve.x, (xv, i) => [x(xv), y(curve.aBar[i])] as [number, number]);
+      curves.append("path").attr("class", "kit-series").attr("fill", "none").attr("stroke", seriesColor(index, curve.color)).attr("d", d3.line()(points)).append("title").text(curve.name);
     });
     const marker = x(Math.min(xHigh, current.current));
     svg.append("line").attr("class", "kit-current").attr("x1", marker).attr("x2", marker).attr("y1", MARGIN.top).attr("y2", plotHeight - MARGIN.bottom)

@@ -8,6 +8,7 @@
  */
 import type { LayerRun, ModelRun } from "../../engine/engine.js";
 import { ltiKernel } from "../../engine/kernel.js";
+import { check } from "../../engine/errors.js";
 import type { ScanPairs } from "../../engine/scans.js";
 import type { ScanOverrides, SelectiveScanInputs } from "../../engine/types.js";
 import { layerSizes } from "../char-model/readout.js";
@@ -127,6 +128,18 @@ export function scanPairs(block: LiveBlock, choice: ChannelChoice, stateIndex: n
     b[t] = delta * inputs.B[stateIndex * block.length + t] * inputs.u[t];
   }
   return { a, b };
+}
+
+/**
+ * The reader's own pairs (a, b) repeated in order over `count` positions, (p₁, p₂, p₃, p₁, …): the
+ * same recurrence h_t = a_t h_{t−1} + b_t as the model's pairs, over as many positions.
+ */
+export function repeatedPairs(pairs: readonly (readonly [number, number])[], count: number): ScanPairs {
+  check(pairs.length > 0, "repeatedPairs: give at least one pair (a, b)");
+  return {
+    a: Float64Array.from({ length: count }, (_, t) => pairs[t % pairs.length][0]),
+    b: Float64Array.from({ length: count }, (_, t) => pairs[t % pairs.length][1]),
+  };
 }
 
 /**

@@ -16,6 +16,7 @@ import { download } from "../export.js";
 import { figure } from "../figure.js";
 import { formatNumber } from "../format.js";
 import { argmaxRows, errorMessage, softmaxRows } from "./tokens.js";
+import { withScrollCue } from "../scroll-cue.js";
 
 export type Cartridge = HTMLElement & {
   /** Logits (continuation length, vocab) of the continuation read after the loaded cartridge. */
@@ -160,7 +161,7 @@ export function stateCartridge(engine: Engine, charModel: CharModel, defaults: C
   otherInput.addEventListener("input", () => void queued(update));
   continuationInput.addEventListener("input", () => void queued(update));
 
-  root.append(prefixInput, otherInput, continuationInput, row, status, fig, table);
+  root.append(prefixInput, otherInput, continuationInput, row, status, fig, withScrollCue(table));
   void queued(async () => ((await save()) ? update() : undefined));
   return root;
 }

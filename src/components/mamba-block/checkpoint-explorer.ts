@@ -15,10 +15,14 @@ import { perturbationPanel, type PerturbationPanel } from "../perturb/perturbati
 import { filesFromDrop, readCheckpoint, type LoadedCheckpoint, type PickedFile } from "./checkpoint-files.js";
 import { argmaxRows, errorMessage, parseTokenIds } from "./tokens.js";
 import { isUnperturbed } from "../perturb/perturbation.js";
+import { withScrollCue } from "../scroll-cue.js";
 
 /** Channels drawn in the Δ heatmap; wider models show the first ones (the read-out names them). */
 const MAX_CHANNELS_SHOWN = 256;
 const MAX_LAYER = 63;
+
+/** Positions per table of the predictions (tables wrap onto new lines). */
+const POSITIONS_PER_TABLE = 16;
 
 export type CheckpointExplorer = HTMLElement & { runs: number; loaded: LoadedCheckpoint };
 
@@ -112,11 +116,11 @@ export function checkpointExplorer(engine: Engine, initial: LoadedCheckpoint, in
     data: () => ({ columns: ["position", "logit_change"], rows: Array.from(effect, (v, t) => [t, v]) }),
     params: () => ({ layer: layerInput.value, ...perturbationParams() }),
   });
-  const predictions = element("div", "mb-scroll");
+  const predictions = element("div", "mb-scroll mb-table-wrap");
   predictions.dataset.role = "checkpoint-predictions";
 
   const perturbationParams = () => ({ from: panel.value.range[0], to: panel.value.range[1], dscale: panel.value.deltaScale, cscale: panel.value.cScale, channel: panel.value.channel, ascale: panel.value.aScale, zerob: [...panel.value.zeroB].join(" ") });
-  root.append(drop, status, summary, controls, panel, tensorFigure, effectFigure, predictions);
+  root.append(drop, status, summary, controls, panel, tensorFigure, effectFigure, withScrollCue(predictions));
 
   const show = (text: string, kind: "ok" | "error" | "busy") => {
     status.textContent = text;
@@ -190,17 +194,23 @@ export function checkpointExplorer(engine: Engine, initial: LoadedCheckpoint, in
     effectPlot.update([{ name: "logit change", x: effect.map((_v, t) => t), y: effect }]);
     const before = argmaxRows(original!.run.logits, vocabSize);
     const after = argmaxRows(perturbed.logits, vocabSize);
-    const table = element("table", "mb-table");
-    const addRow = (head: string, cells: (string | number)[]) => {
-      const tr = element("tr");
-      tr.append(element("th", "", head), ...cells.map((cell) => element("td", "", String(cell))));
-      table.append(tr);
-    };
-    addRow("position", ids.map((_id, t) => t));
-    addRow("token id", ids);
-    addRow("next id (original)", before);
-    addRow("next id (perturbed)", after);
-    predictions.replaceChildren(table);
+    // One table per POSITIONS_PER_TABLE positions, wrapping onto new lines: a long sequence stays in the column.
+    const tables = Array.from({ length: Math.ceil(ids.length / POSITIONS_PER_TABLE) }, (_chunk, chunk) => {
+      const from = chunk * POSITIONS_PER_TABLE;
+      const to = Math.min(ids.length, from + POSITIONS_PER_TABLE);
+      const table = element("table", "mb-table");
+      const addRow = (head: string, cells: (string | number)[]) => {
+        const tr = element("tr");
+        tr.append(element("th", "", head), ...cells.slice(from, to).map((cell) => element("td", "", String(cell))));
+        table.append(tr);
+      };
+      addRow("position", ids.map((_id, t) => t));
+      addRow("token id", ids);
+      addRow("next id (original)", before);
+      addRow("next id (perturbed)", after);
+      return table;
+    });
+    predictions.replaceChildren(...tables);
   };
 
   let frame = 0;

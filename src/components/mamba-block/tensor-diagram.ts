@@ -94,7 +94,7 @@ function drawMini(box: d3.Selection<SVGGElement, unknown, null, undefined>, tens
   const { scale } = heatmapColor(tensor.values, { color: "diverging" });
   const cellWidth = width / small.columns;
   const cellHeight = height / small.rows;
-  const cells = box.append("g").attr("class", "mb-mini");
+  const cells = box.append("g").attr("class", "mb-mini").attr("data-export", "raster");
   cells
     .selectAll("rect")
     .data(Array.from(small.values))

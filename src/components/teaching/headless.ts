@@ -3,7 +3,7 @@
  * made by the same code as the figure's Export menu, and its PNG at any scale. Exposed as
  * `window.mambaLive` so a headless browser can reach it with page.evaluate.
  */
-import { svgToPng } from "../export.js";
+import { svgToPng, type StandaloneSvg } from "../export.js";
 
 export interface HeadlessFigure {
   id: string;
@@ -11,11 +11,11 @@ export interface HeadlessFigure {
   svg: string;
   width: number;
   height: number;
-  /** PNG bytes in base64, when asked for with a scale. */
-  pngBase64?: string;
+  /** The PNG, when asked for: base64 bytes and its size in pixels (taller than the SVG when it carries the caption). */
+  png?: { base64: string; width: number; height: number };
 }
 
-type Frame = HTMLElement & { standalone?: () => { text: string; width: number; height: number } | undefined };
+type Frame = HTMLElement & { standalone?: (options?: { caption?: boolean }) => StandaloneSvg | undefined };
 
 /** Ids of the figures on the page, in document order. */
 export function figureIds(): string[] {
@@ -30,14 +30,22 @@ async function base64(blob: Blob): Promise<string> {
   return btoa(binary);
 }
 
-/** The figure `id` as a standalone SVG, plus a PNG at `pngScale` when given; throws a clear error otherwise. */
-export async function exportFigure(id: string, pngScale?: number): Promise<HeadlessFigure> {
+/**
+ * The figure `id` as a standalone SVG (no caption, as the menu's SVG), plus a PNG at `png.scale` when
+ * asked, with the numbered caption drawn under it unless `png.caption` is false (as the menu's
+ * checkbox); throws a clear error otherwise.
+ */
+export async function exportFigure(id: string, png?: { scale: number; caption?: boolean }): Promise<HeadlessFigure> {
   const frame = document.getElementById(id) as Frame | null;
   if (!frame?.classList.contains("kit-figure") || !frame.standalone) throw new Error(`no figure “${id}” on this page`);
   const standalone = frame.standalone();
   if (!standalone) throw new Error(`figure “${id}” has no drawing to export`);
   const result: HeadlessFigure = { id, svg: standalone.text, width: standalone.width, height: standalone.height };
-  if (pngScale !== undefined) result.pngBase64 = await base64(await svgToPng(standalone, pngScale));
+  if (png) {
+    const image = frame.standalone({ caption: png.caption ?? true })!;
+    const blob = await svgToPng(image, png.scale);
+    result.png = { base64: await base64(blob), width: Math.round(image.width * png.scale), height: Math.round(image.height * png.scale) };
+  }
   return result;
 }
 
