@@ -2,7 +2,8 @@
  * /discretisation in real Chromium: every control redraws its figure; the plotted numbers agree with
  * the float64 engine — ZOH's samples equal the exact solution, Euler turns unstable exactly past
  * Δλ = 2, the stability map marks each rule's Ā, the error figure's export is the engine's sweep —
- * and scaling Δ at one token changes the live block's states.
+ * and on the trained character model the step sizes Δ_t are the model's, the bits per character under
+ * each discretisation rule are the float64 reference's, and scaling Δ on some characters changes the states.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -14,6 +15,9 @@ import { signalValue } from "../../src/engine/signals.ts";
 import { errorSeries, HORIZON, modeFor, SWEEP_DELTAS } from "../../src/components/discretisation/figures.ts";
 import { describeProblems, openPage, type OpenedPage, useSite } from "./harness.ts";
 import { nudgeAndExpectChange } from "./chapter-helpers.ts";
+import { chartData, panelOf, panelRuns, nextPanelRun, referenceCallCounts, referenceRun, selectiveModel, typeText } from "./model-panel-helpers.ts";
+import { characterSurprise, meanBits } from "../../src/components/char-model/readout.ts";
+import { DISCRETISATION_RULES } from "../../src/engine/discretise.ts";
 
 const site = useSite();
 const opened: OpenedPage[] = [];
@@ -101,11 +105,46 @@ test("every slider and the input select redraw their figures; the error export i
   assert.match(caption, /Euler (0\.9\d|1(\.0\d?)?), bilinear (1\.9\d|2(\.0\d?)?), Mamba (0\.9\d|1(\.0\d?)?)\./);
 });
 
-test("scaling Δ at one token changes the live block's states, and every linger slider redraws", async () => {
-  const page = await open("");
-  await page.locator("#linger-time svg .kit-series").first().waitFor({ timeout: 60_000 });
-  for (const label of ["Token whose Δ is scaled", "log₁₀ of the Δ scale (−2 = ×0.01, 0 = unchanged, 2 = ×100)", "Channel shown"]) {
-    await nudgeAndExpectChange(page, label, "linger-time", 60_000);
-  }
+test("the trained model: Δ_t per character, bits per character under every rule, and a scaled Δ moves the states", async () => {
+  const opened1 = await openPage(site.browser, site.server.origin, "/discretisation");
+  opened.push(opened1);
+  const page = opened1.page;
+  const text = "Step by step, the model takes its own steps.";
+  await page.locator(`${panelOf("discretisation")}`).waitFor({ timeout: 120_000 });
+  await nextPanelRun(page, "discretisation", 0);
+  await typeText(page, "discretisation", text);
+  const { ids, run } = referenceRun(selectiveModel, text);
+  // Δ per character of layer 2, channel 12 (the panel's defaults), start character first.
+  await page.waitForFunction((n) => ((document.querySelector("#model-delta-steps .kit-chart") as unknown as { data: { characters: string[] } }).data.characters.length === n), ids.length, { timeout: 60_000 });
+  const strip = await chartData<{ values: number[] }>(page, "model-delta-steps");
+  strip.values.forEach((value, t) => {
+    const expected = run.layers[1].delta[t * 512 + 12];
+    assert.ok(Math.abs(value - expected) <= 1e-4 * Math.max(1, expected), `Δ_${t}: ${value} vs ${expected}`);
+  });
+  // Bits per character under each rule: Mamba's and ZOH on the page's engine, Euler and bilinear in the reference's worker.
+  await page.waitForFunction((typed) => (document.querySelector('[data-role="rule-note"]') as HTMLElement | null)?.dataset.text === typed, text, { timeout: 120_000 });
+  const note = (await page.locator('[data-role="rule-note"]').textContent()) ?? "";
+  assert.match(note, /^\* computed by the float64 reference engine; the others on CPU \(tfjs\)/);
+  const bars = await chartData<{ labels: string[]; values: number[] }>(page, "rule-bits-per-character");
+  DISCRETISATION_RULES.forEach((rule, i) => {
+    const expected = meanBits(characterSurprise(referenceRun(selectiveModel, text, { rule }).run, ids));
+    assert.ok(Math.abs(bars.values[i] - expected) < 1e-4, `${rule}: ${bars.values[i]} vs ${expected}`);
+    assert.equal(bars.labels[i].endsWith("*"), rule === "euler" || rule === "bilinear", bars.labels[i]);
+  });
+  const counts = await referenceCallCounts(page);
+  assert.equal(counts.page, 0);
+  assert.ok(counts.rules >= 2 && counts.rules % 2 === 0, `Euler and bilinear, once each per text read: ${counts.rules}`);
+  assert.equal(counts.worker, 4 * (counts.verify + counts.rules), JSON.stringify(counts));
+  // Δ × 10 on characters 2–4 of layer 2 changes its states there and after, not before.
+  const before = await chartData<{ y: number[] }[]>(page, "linger-time");
+  const runs = await panelRuns(page, "discretisation");
+  await page.getByLabel("Scale Δ on those characters (0: skip them) value", { exact: true }).fill("10");
+  await nextPanelRun(page, "discretisation", runs);
+  await page.waitForFunction((old) => JSON.stringify((document.querySelector("#linger-time .kit-chart") as unknown as { data: unknown }).data) !== old, JSON.stringify(before));
+  const after = await chartData<{ y: number[] }[]>(page, "linger-time");
+  const solid = after[1].y;
+  const dashed = after[0].y;
+  assert.ok(dashed.slice(0, 2).every((v, t) => Math.abs(v - solid[t]) < 1e-6), "before the perturbed characters nothing changes");
+  assert.ok(solid.slice(2).some((v, t) => Math.abs(v - dashed[t + 2]) > 1e-4), "from them on the states move");
   for (const { problems } of opened) assert.equal(describeProblems(problems), "");
 });
