@@ -254,8 +254,9 @@ def induction_count(spec, length):
     return 128 if length <= 2**14 else 64
 
 
-def held_out(model, spec, device, deadline, log, points=None):
-    """Accuracy on the test seed at every TEST_LENGTHS (induction) or TEST_PAIRS (MQAR) point that starts before `deadline`."""
+def held_out(model, spec, device, deadline, log, points=None, on_result=lambda results: None):
+    """Accuracy on the test seed at every TEST_LENGTHS (induction) or TEST_PAIRS (MQAR) point that starts before `deadline`;
+    `on_result` gets the list after every point (the card is rewritten each time, so a run cut short keeps what it has)."""
     model.eval()
     torch.backends.cuda.matmul.allow_tf32 = False
     results = []
@@ -264,6 +265,7 @@ def held_out(model, spec, device, deadline, log, points=None):
         key = "length" if induction else "pairs"
         if time.time() > deadline:
             results.append({key: point, "skipped": "out of time on the GPU host"})
+            on_result(results)
             continue
         started = time.time()
         count = induction_count(spec, point) if induction else 500
@@ -273,10 +275,12 @@ def held_out(model, spec, device, deadline, log, points=None):
         except torch.cuda.OutOfMemoryError:
             torch.cuda.empty_cache()
             results.append({key: point, "skipped": "out of GPU memory"})
+            on_result(results)
             continue
         entry = {key: point, "sequences": count, "accuracy": accuracy, "seconds": round(time.time() - started, 2)}
         log({"event": "held_out", **entry})
         results.append(entry)
+        on_result(results)
     return results
 
 
@@ -392,7 +396,8 @@ def train(name, spec, out, device, train_until, eval_until, log, steps=0, seed=1
     log({"event": "trained", "steps": step, "stopped_early": stopped_early, "wall_s": wall, "validation": final_validation})
     export(model, spec, os.path.join(out, "final"), INDUCTION["trainLength"])
     model = load_exported(spec, os.path.join(out, "final"), device)
-    results = held_out(model, spec, device, eval_until, log, (TEST_LENGTHS if spec["task"] == "induction-heads" else TEST_PAIRS)[:2] if quick else None)
+    with open(os.path.join(out, "engine-fixture.json"), "w", encoding="utf-8") as f:
+        json.dump(engine_fixture(model, spec, device), f)
     card = {
         "name": name, "kind": spec["kind"], "task": INDUCTION if spec["task"] == "induction-heads" else MQAR,
         "parameters": parameters,
@@ -404,12 +409,16 @@ def train(name, spec, out, device, train_until, eval_until, log, steps=0, seed=1
                      "trainingSequences": "drawn with torch.randint on the host (train/memory_tasks.py), not the site's generator",
                      "wallTimeSeconds": round(wall, 1), "device": torch.cuda.get_device_name() if device == "cuda" else "cpu",
                      "torch": torch.__version__, "curve": curve, "finalValidation": final_validation, "validationSeed": VALIDATION_SEED},
-        "heldOut": {"seed": TEST_SEED, "engine": "PyTorch float32 on the GPU host (train/memory_tasks.py), the exported weights", "results": results},
+        "heldOut": {"seed": TEST_SEED, "engine": "PyTorch float32 on the GPU host (train/memory_tasks.py), the exported weights", "results": []},
     }
-    with open(os.path.join(out, "model-card.json"), "w", encoding="utf-8") as f:
-        json.dump(card, f, indent=1)
-    with open(os.path.join(out, "engine-fixture.json"), "w", encoding="utf-8") as f:
-        json.dump(engine_fixture(model, spec, device), f)
+
+    def write_card(results):
+        card["heldOut"]["results"] = results
+        with open(os.path.join(out, "model-card.json"), "w", encoding="utf-8") as f:
+            json.dump(card, f, indent=1)
+    write_card([])
+    points = (TEST_LENGTHS if spec["task"] == "induction-heads" else TEST_PAIRS)[:2] if quick else None
+    held_out(model, spec, device, eval_until, log, points, on_result=write_card)
     log({"event": "done", "name": name})
     return card
 
@@ -439,7 +448,7 @@ def smoke(out, device, log):
     for name in ("induction-mamba", "induction-attention", "mqar-mamba-n1"):
         spec = RUNS[name]
         card = train(name, spec, os.path.join(out, name), device, now + 3600, now + 3600, log, steps=30, quick=True)
-        assert card["training"]["steps"] == 30
+        assert card["training"]["steps"] == 30 and len(card["heldOut"]["results"]) == 2
         # The export reloaded gives the trained model's logits.
         assert os.path.exists(os.path.join(out, name, "final", "model.safetensors"))
     log({"event": "smoke passed"})

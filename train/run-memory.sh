@@ -7,6 +7,7 @@
 # TRAIN_END_S and EVAL_END_S count from the start of this script (defaults 330 and 400): training stops at the first,
 # no held-out point starts after the second, and everything is killed 40 s later.
 set -uo pipefail
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 out=${1:?usage: run-memory.sh OUT_DIR [TRAIN_END_S] [EVAL_END_S]}
 here=$(cd "$(dirname "$0")" && pwd)
 start=$(date +%s)
@@ -40,7 +41,7 @@ packer=$!
 wait $(jobs -p | grep -v "^$packer$")
 kill "$packer" 2>/dev/null
 for name in $names; do
-  echo "== $name"; grep -E '"event": "(steps|trained|done)"' "$work/$name.out" | cut -c1-400; tail -n 2 "$work/$name.out" | cut -c1-400
+  echo "== $name"; grep -E '"event": "(steps|trained|done)"|"held_out"' "$work/$name.out" | cut -c1-300; tail -n 1 "$work/$name.out" | cut -c1-300
 done
 pack
 echo "done after $(( $(date +%s) - start )) s"
