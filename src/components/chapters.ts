@@ -33,4 +33,9 @@ export const chapters: readonly Chapter[] = [
     title: "5. The whole Mamba block",
     summary: "The block as in the official code, its fixed-size state as memory, and your own checkpoint.",
   },
+  {
+    path: "/memory",
+    title: "7. Memory at length",
+    summary: "Induction heads at 256 times the training length, and associative recall against the state's size.",
+  },
 ];
