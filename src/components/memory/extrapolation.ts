@@ -58,10 +58,10 @@ export function estimatedMilliseconds(probe: TimingProbe, length: number): numbe
   return probe.milliseconds * (ratio <= 1 ? ratio : ratio ** probe.exponent);
 }
 
-/** The longest of TEST_LENGTHS at which `count` sequences should take at most `budgetMs` on this device. */
+/** The longest of TEST_LENGTHS at which `count` sequences should take at most `budgetMs` on this device; the shortest always runs. */
 export function longestLiveLength(probe: TimingProbe, count: number, budgetMs: number): number {
   const fitting = TEST_LENGTHS.filter((length) => count * estimatedMilliseconds(probe, length) <= budgetMs);
-  return fitting.length ? fitting[fitting.length - 1] : 0;
+  return fitting.length ? fitting[fitting.length - 1] : TEST_LENGTHS[0];
 }
 
 /** Live accuracy at each of `lengths`; NaN at lengths above `limit`. `onPoint` sees every measured point. */
@@ -97,7 +97,11 @@ export interface ExtrapolationRows {
 
 /** Line-plot series (x = length) for the rows. */
 export function extrapolationSeries(rows: readonly ExtrapolationRows[]): Series[] {
-  return rows.map((row) => ({ name: row.name, x: TEST_LENGTHS, y: row.values, color: row.color, dashed: row.dashed, points: row.points ?? true }));
+  return rows.map((row) => {
+    // Lengths without a number (not run live, out of memory in the paper) are left out, not drawn as gaps.
+    const kept = TEST_LENGTHS.map((length, i) => [length, row.values[i]] as const).filter(([, v]) => Number.isFinite(v));
+    return { name: row.name, x: kept.map(([x]) => x), y: kept.map(([, y]) => y), color: row.color, dashed: row.dashed, points: row.points ?? true };
+  });
 }
 
 /** The same numbers as a table for the exports: one row per length. */

@@ -8,6 +8,7 @@ import { inductionSequence, type InductionHeadsSettings } from "../../engine/tas
 import type { MambaModel } from "../../engine/types.js";
 import type { HeatmapData } from "../charts/heatmap.js";
 import type { Series } from "../charts/line-plot.js";
+import type { DataTable } from "../format.js";
 
 export interface InductionTrace {
   ids: Int32Array;
@@ -71,9 +72,11 @@ export function perPositionSeries(trace: InductionTrace, curves: readonly Float6
   const x = Array.from({ length: trace.ids.length }, (_, t) => t);
   const colors = ["#4e79a7", "#f28e2b"];
   const marks = [trace.triggerPosition, trace.triggerPosition + 1, trace.ids.length - 1];
+  const markNames = ["the first ⊢", "the answer after it", "the final ⊢"];
   return curves.flatMap((curve, layer) => [
     { name: `${label}, layer ${layer + 1}`, x, y: curve, color: colors[layer % colors.length] },
-    { name: `layer ${layer + 1} at ⊢, the answer, the final ⊢`, x: marks, y: marks.map((t) => curve[t]), color: colors[layer % colors.length], points: true, dashed: true },
+    // One series per mark, so the dots are not joined by a line.
+    ...marks.map((t, i) => ({ name: `layer ${layer + 1} at ${markNames[i]}`, x: [t], y: [curve[t]], color: colors[layer % colors.length], points: true })),
   ]);
 }
 
@@ -99,7 +102,7 @@ export function probabilityRow(trace: InductionTrace, settings: InductionHeadsSe
     values: trace.probabilities,
     rows: 1,
     columns: vocab,
-    rowLabels: [`p(·) at the end`],
+    rowLabels: ["p"],
     columnLabels: Array.from({ length: vocab }, (_, id) => inductionSymbol(settings, id)),
     domain: [0, 1],
     outlines: [{ rows: [0, 0], columns: [trace.answer, trace.answer] }],
@@ -115,4 +118,10 @@ export function sequenceText(trace: InductionTrace, settings: InductionHeadsSett
   const middleEnd = Math.min(ids.length - 1, p + 2 + window);
   const tail = ids.length - 1 - middleEnd > window ? `${span(middleEnd, middleEnd)} … ${span(ids.length - 1 - window, ids.length)}` : span(middleEnd, ids.length);
   return `${head} ${span(p, middleEnd)} ${tail}`.replace(/\s+/g, " ").trim();
+}
+
+/** The curves of perPositionSeries as a table (position, one column per layer) for the exports. */
+export function perPositionTable(series: readonly Series[]): DataTable {
+  const curves = series.filter((s) => !s.points);
+  return { columns: ["position", ...curves.map((s) => s.name)], rows: Array.from(curves[0]?.x ?? [], (x, i) => [x, ...curves.map((s) => s.y[i])]) };
 }

@@ -10,7 +10,7 @@ import type { DataTable } from "../format.js";
 import type { MemoryModel } from "./models.js";
 
 export const RECALL_PAIRS = [1, 2, 4, 8, 16, 24, 32, 48, 64];
-const COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#b07aa1"];
+export const RECALL_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#b07aa1"];
 
 export function dState(entry: MemoryModel): number {
   return entry.kind === "mamba" ? entry.model.config.dState : NaN;
@@ -23,11 +23,11 @@ export function hostRecall(entry: MemoryModel): number[] {
 
 /** One line per model against P, the guessing level, and the reader's live points. */
 export function recallSeries(models: readonly MemoryModel[], live: readonly { model: MemoryModel; pairs: number; accuracy: number }[]): Series[] {
-  const lines: Series[] = models.map((entry, i) => ({ name: `d_state ${dState(entry)} (GPU host)`, x: RECALL_PAIRS, y: hostRecall(entry), color: COLORS[i % COLORS.length], points: true }));
+  const lines: Series[] = models.map((entry, i) => ({ name: `d_state ${dState(entry)} (GPU host)`, x: RECALL_PAIRS, y: hostRecall(entry), color: RECALL_COLORS[i % RECALL_COLORS.length], points: true }));
   lines.push({ name: "guessing among the P values in the context (1/P)", x: RECALL_PAIRS, y: RECALL_PAIRS.map((p) => 1 / p), color: "#888", dashed: true });
   models.forEach((entry, i) => {
     const mine = live.filter((l) => l.model === entry);
-    if (mine.length) lines.push({ name: `d_state ${dState(entry)} (live, your device)`, x: mine.map((l) => l.pairs), y: mine.map((l) => l.accuracy), color: COLORS[i % COLORS.length], points: true, dashed: true });
+    if (mine.length) lines.push({ name: `d_state ${dState(entry)} (live, your device)`, x: mine.map((l) => l.pairs), y: mine.map((l) => l.accuracy), color: RECALL_COLORS[i % RECALL_COLORS.length], points: true, dashed: true });
   });
   return lines;
 }
