@@ -41,7 +41,7 @@ packer=$!
 wait $(jobs -p | grep -v "^$packer$")
 kill "$packer" 2>/dev/null
 for name in $names; do
-  echo "== $name"; grep -E '"event": "(steps|trained|done)"|"held_out"' "$work/$name.out" | cut -c1-300; tail -n 1 "$work/$name.out" | cut -c1-300
+  echo "== $name"; grep -E '"event": "(steps|trained|done)"|"held_out"' "$work/$name.out" | cut -c1-300
 done
 pack
 echo "done after $(( $(date +%s) - start )) s"

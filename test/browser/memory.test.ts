@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import type { Page } from "playwright-core";
 import { runCli } from "../../src/cli/run-cli.js";
 import { inductionSequence, DEFAULT_INDUCTION_HEADS as TASK } from "../../src/engine/tasks/induction-heads.js";
-import { inductionSymbol, sequenceText, traceInduction } from "../../src/components/memory/induction-view.js";
+import { deltaPeakOffset, inductionSymbol, sequenceText, traceInduction } from "../../src/components/memory/induction-view.js";
 import { loadModelDirectory } from "../../src/cli/forward.js";
 import { describeProblems, openPage, type OpenedPage, useSite } from "./harness.js";
 
@@ -110,4 +110,19 @@ test("no horizontal overflow at 360 px", async () => {
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
   assert.equal(describeProblems(phone.problems), "");
   await phone.context.close();
+});
+
+test("the exercises check the reader's answers live", async () => {
+  const state = (id: string) => page.locator(`#exercise-${id}`).getAttribute("data-state");
+  assert.equal(await state("extrapolation-break"), "open");
+  const host = JSON.parse(readFileSync("data/models/induction-mamba/model-card.json", "utf8")).heldOut.results as { length: number; accuracy: number }[];
+  const firstBelow = host.find((r) => r.accuracy < 0.95)!.length;
+  await setControl("Your answer: log₂ L", Math.log2(firstBelow));
+  await page.waitForFunction(() => document.querySelector("#exercise-extrapolation-break")?.getAttribute("data-state") === "passed");
+  await setControl("Your answer: pairs", 16);
+  await page.waitForFunction(() => document.querySelector("#exercise-state-capacity")?.getAttribute("data-state") === "passed");
+  const shown = traceInduction(loadModelDirectory("data/models/induction-mamba"), TASK, 256, HOST_SEED, 1);
+  const offset = deltaPeakOffset(shown, 0);
+  await setControl("Layer 1's Δ peaks", offset >= 0 && offset <= 3 ? String(offset) : "elsewhere");
+  await page.waitForFunction(() => document.querySelector("#exercise-delta-peak")?.getAttribute("data-state") === "passed");
 });
