@@ -38,4 +38,9 @@ export const chapters: readonly Chapter[] = [
     title: "6. Mamba as hidden attention",
     summary: "The scan is a matrix that mixes tokens, like attention; with one decay per head (Mamba-2) it is masked linear attention, computed in chunks.",
   },
+  {
+    path: "/memory",
+    title: "7. Memory at length",
+    summary: "Induction heads at 256 times the training length, and associative recall against the state's size.",
+  },
 ];

@@ -97,6 +97,8 @@ export interface ModelOptions {
   rule?: DiscretisationRule;
   /** The layers whose h after every token is returned. */
   statesOf?: readonly number[];
+  /** Return only the logits (ModelRun.layers empty): for scoring runs that need no layer's tensors. */
+  logitsOnly?: boolean;
 }
 
 /** Reads a model one token at a time with its constant-size state (src/math.md#decoding). */

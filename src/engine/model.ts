@@ -56,7 +56,7 @@ export function lmForward(model: MambaModel, ids: readonly (readonly number[])[]
     residual = residual.map((v, j) => v + block.out[j]);
     return { ...block, residual };
   });
-  return { batch, length, vocab: vocabSize, embedded, layers, logits: head(model, residual, rows) };
+  return { batch, length, vocab: vocabSize, embedded, layers: options.logitsOnly ? [] : layers, logits: head(model, residual, rows) };
 }
 
 /** The decoding state of the whole model: one BlockState per layer, constant size whatever the position. */

@@ -101,7 +101,7 @@ test("mamba eval re-measures the committed models: the cards' accuracies, and LT
 test("mamba eval: bad input is one line on stderr and exit code 1 or 2", async () => {
   const cases: [string[], RegExp][] = [
     [["eval", "--model", "data/models/no-such-model", "--task", "selective-copying"], /no-such-model\/model-card\.json: no such file/],
-    [["eval", "--model", MODELS.selective, "--task", "induction-heads"], /--task must be selective-copying/],
+    [["eval", "--model", MODELS.selective, "--task", "copying"], /--task must be selective-copying, induction-heads or mqar/],
     [["eval", "--model", MODELS.selective, "--task", "selective-copying", "--n", "0"], /--n must be an integer ≥ 1/],
     [["eval", "--model", MODELS.selective, "--task", "selective-copying", "--seed", "1.5"], /--seed must be an integer/],
     [["eval", "--model", MODELS.selective], /missing option --task/],

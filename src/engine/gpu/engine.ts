@@ -90,7 +90,7 @@ export async function createGpuEngine(requested?: GpuBackendName, candidates?: r
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    runModel: (model, ids, options) => guarded(() => readModelRun(modelForwardTensors(models.get(model), ids, options))),
+    runModel: (model, ids, options) => guarded(() => readModelRun(modelForwardTensors(models.get(model), ids, options), options?.logitsOnly)),
     runBlock: (weights, input, batch, length, options) =>
       guarded(async () => {
         const { dModel } = weights.dims;
@@ -150,9 +150,13 @@ async function readBack<T>(tensors: T): Promise<Readback<T>> {
 /** The host-memory mirror of a structure of tensors. */
 type Readback<T> = T extends tf.Tensor ? Float32Array : T extends readonly (infer E)[] ? Readback<E>[] : T extends object ? { [K in keyof T]: Readback<T[K]> } : T;
 
-/** A model run read back into engine.ts's ModelRun. */
-async function readModelRun(tensors: ReturnType<typeof modelForwardTensors>): Promise<ModelRun<Float32Array>> {
+/** A model run read back into engine.ts's ModelRun; with `logitsOnly` the layers' tensors are freed unread. */
+async function readModelRun(tensors: ReturnType<typeof modelForwardTensors>, logitsOnly = false): Promise<ModelRun<Float32Array>> {
   const [batch, length, vocab] = tensors.logits.shape;
+  if (logitsOnly) {
+    tf.dispose([tensors.embedded, ...tensors.layers.flatMap((layer) => Object.values(layer).filter((t): t is tf.Tensor => t instanceof tf.Tensor))]);
+    tensors = { ...tensors, layers: [], embedded: tf.zeros([0]) };
+  }
   const host = await readBack(tensors);
   const layers = host.layers.map((layer) => ({ batch, length, ...layer }) as LayerRun<Float32Array>);
   return { batch, length, vocab, embedded: host.embedded, layers, logits: host.logits };

@@ -279,3 +279,52 @@ export function hiddenAttentionExercises(
   root.recheck = () => items.forEach((item) => item.recheck());
   return root;
 }
+
+/**
+ * The memory chapter's exercises. `firstBelow95` is the first test length at which the committed results of the
+ * lr 1e-3 Mamba fall below 95 %; `peakOffset()` is where layer 1's mean Δ peaks in the sequence the page shows
+ * (undefined while it runs); the page calls `recheck()` when a new sequence is shown.
+ */
+export function memoryExercises(c: {
+  breakLength: NumberControl;
+  peakGuess: TextControl;
+  capacity: NumberControl;
+  firstBelow95: number;
+  peakOffset: () => number | undefined;
+  dState: number;
+}): HTMLElement & { recheck(): void } {
+  const items = [
+    exercise({
+      id: "extrapolation-break",
+      prompt: "In the committed results from the GPU host, at which test length does the Mamba trained at learning rate 1e-3 first fall below 95 %? Set log₂ L.",
+      check: () => answerIs(c.breakLength.value, Math.log2(c.firstBelow95), "(log₂ of the length)"),
+      hint: "Read the solid blue line in the extrapolation figure, or its CSV export; the training length was 2⁸.",
+      reveal: `log₂ L = ${Math.log2(c.firstBelow95)}: ${c.firstBelow95} tokens, ${c.firstBelow95 / 256} times the training length.`,
+      watch: [c.breakLength],
+    }),
+    exercise({
+      id: "delta-peak",
+      prompt: "In the one-sequence view, where is layer 1's Δ (averaged over the channels) largest, counted from the first trigger ⊢?",
+      check: () => {
+        const offset = c.peakOffset();
+        if (offset === undefined) return { ok: false, message: "The sequence is still running." };
+        const truth = offset >= 0 && offset <= 3 ? String(offset) : "elsewhere";
+        return { ok: c.peakGuess.value === truth, message: c.peakGuess.value === truth ? undefined : "Not there: look at the dots on the layer-1 curve." };
+      },
+      hint: "The block's causal convolution hands each token's features to the next three positions, so the layer may open Δ a few tokens after ⊢, when the window holds both ⊢ and the answer.",
+      reveal: "It depends on the model and the sequence; the dots on the curve mark ⊢, the answer after it and the final ⊢. For the lr 1e-3 model it is usually +3, for the lr 2e-3 model +1.",
+      watch: [c.peakGuess],
+    }),
+    exercise({
+      id: "state-capacity",
+      prompt: `Mamba reads its state with C_t · h_t, where h_t adds up B_s x_s: the B_s act as keys and C_t as a query. With d_state = ${c.dState}, how many key–value pairs can one channel keep apart exactly, with orthogonal keys?`,
+      check: () => answerIs(c.capacity.value, c.dState, "pairs"),
+      hint: "Exactly orthogonal keys in a space of dimension N: how many can there be?",
+      reveal: `${c.dState}: at most N orthogonal keys fit in N numbers; more pairs must share directions and interfere, which is where a fixed-size state runs out.`,
+      watch: [c.capacity],
+    }),
+  ];
+  const root = set(...items) as HTMLElement & { recheck(): void };
+  root.recheck = () => items.forEach((item) => item.recheck());
+  return root;
+}
