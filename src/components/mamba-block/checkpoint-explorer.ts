@@ -15,6 +15,7 @@ import { perturbationPanel, type PerturbationPanel } from "../perturb/perturbati
 import { filesFromDrop, readCheckpoint, type LoadedCheckpoint, type PickedFile } from "./checkpoint-files.js";
 import { argmaxRows, errorMessage, parseTokenIds } from "./tokens.js";
 import { isUnperturbed } from "../perturb/perturbation.js";
+import type { MambaModel } from "../../engine/types.js";
 import { withScrollCue } from "../scroll-cue.js";
 
 /** Channels drawn in the Δ heatmap; wider models show the first ones (the read-out names them). */
@@ -40,7 +41,7 @@ export function checkpointExplorer(engine: Engine, initial: LoadedCheckpoint, in
   const root = element("div", "mb-explorer") as unknown as CheckpointExplorer;
   root.runs = 0;
   root.loaded = initial;
-  let original: { key: string; run: ModelRun } | undefined;
+  let original: { key: string; model: MambaModel; run: ModelRun } | undefined;
 
   // ---- picking files ----
   const drop = element("div", "mb-drop");
@@ -145,7 +146,8 @@ export function checkpointExplorer(engine: Engine, initial: LoadedCheckpoint, in
       const ids = parseTokenIds(tokensInput.value, model.config.vocabSize, MAX_IDS);
       const layer = Math.min(layerInput.value, model.config.numLayers - 1);
       const key = ids.join(",");
-      if (original?.key !== key) original = { key, run: await engine.runModel(model, [ids]) };
+      // A run in flight when the reader loads another checkpoint finishes on the old model: the key names both.
+      if (original?.key !== key || original.model !== model) original = { key, model, run: await engine.runModel(model, [ids]) };
       const perturbation = panel.value;
       const changed = !isUnperturbed(perturbation);
       const overrides = model.layers.map((_l, i) => (i === layer && changed ? panel.overrides(ids.length) : undefined));
