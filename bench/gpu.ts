@@ -1,13 +1,16 @@
 /**
  * The fused WGSL selective scan on a real GPU, without a browser: Node + Dawn (see dawn-globals.ts).
- * For every shape: GPU time of the kernel from timestamp queries (tfjs's tf.time kernelMs), and,
- * as a cross-check, wall time per scan over a burst of back-to-back scans ended by a one-value readback;
- * the first call's extra time (pipeline compilation); achieved bandwidth against the memory-traffic
- * floor (read u, Δ, z, B, C; write out and the final state); max relative error of out against the
- * float64 reference on the first 128 channels. Writes rows as JSON to $OUT/gpu-bench.json if $OUT is set.
- *   bash .gpubench/run.sh [--shapes=1x2048x1536x16,...] [--runs=20] [--warm-up=1000] [--naive] [--inputs=computed]
- *     [--layouts=channels-first,tokens-first] [--kernels=parallel,sequential] [--chunks=4,8]
- *     [--workgroups=64,128] [--states=1,4] [--groups=auto,1,4,16]   (the last five for tuning; defaults: the engine's)
+ * For every shape: GPU time of the kernel from timestamp queries (tfjs's tf.time kernelMs: the sum over
+ * every dispatch of the scan), and, as a cross-check, wall time per scan over a burst of back-to-back
+ * scans ended by a one-value readback; the first call's extra time (pipeline compilation); achieved
+ * bandwidth against the memory-traffic floor (read u, Δ, z, B, C; write out and the final state); max
+ * relative error of out against the float64 reference on the first 128 channels. Writes rows as JSON
+ * to $OUT/gpu-bench.json if $OUT is set.
+ *   bash .gpubench/run.sh [--shapes=1x2048x1536x16,...] [--runs=10] [--warm-up=2000] [--naive] [--inputs=computed]
+ *     [--layouts=channels-first,tokens-first] [--kernels=chunked,parallel,sequential]
+ *     chunked: [--steps=8] [--workgroups=128] [--states=16] [--slots=auto,8,16,64]
+ *     parallel, sequential: [--chunks=4,8] [--workgroups=64,128] [--states=1,4] [--groups=auto,1,4,16]
+ * (all but --shapes, --runs, --warm-up, --layouts and --naive are for tuning; defaults: the engine's)
  */
 import "./dawn-globals.js";
 import * as tf from "@tensorflow/tfjs-core";
@@ -15,8 +18,10 @@ import "@tensorflow/tfjs-backend-webgpu";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
-import { channelsPerGroup, scanWebGPU, WEBGPU_TILINGS, type WebGPUScanKernel, type WebGPUScanTiling } from "../src/engine/gpu/scan-webgpu.js";
-import type { ScanLayoutName } from "../src/engine/gpu/layout.js";
+import { CHUNKED_TILING, chunkedScanWebGPU, chunkedSlots, type ChunkedTiling } from "../src/engine/gpu/scan-chunked.js";
+import { channelsPerGroup, scanWebGPU, WEBGPU_TILINGS, type ScanTensors, type WebGPUScanKernel, type WebGPUScanTiling } from "../src/engine/gpu/scan-webgpu.js";
+import type { WebGPUKernelName } from "../src/engine/gpu/fused-scan.js";
+import type { ScanLayoutName, ScanSizes } from "../src/engine/gpu/layout.js";
 import { packedOffsets } from "../src/engine/gpu/layout.js";
 import { naiveSelectiveScan } from "../src/engine/gpu/naive-scan.js";
 import { ALL_SHAPES, benchInputs, checkAgainstReference, median, parseShapes, shapeLabel, type BenchRow, type BenchShape } from "./shapes.js";
@@ -24,28 +29,71 @@ import { ALL_SHAPES, benchInputs, checkAgainstReference, median, parseShapes, sh
 const args = process.argv.slice(2);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 const shapes = option("shapes") ? parseShapes(option("shapes")!) : ALL_SHAPES;
-const runs = Number(option("runs") ?? 20);
-/** Milliseconds of back-to-back scans before timing each configuration, and before each later sample. */
-const warmUpMs = Number(option("warm-up") ?? 1000);
-const BUSY_BETWEEN_SAMPLES_MS = 100;
+const runs = Number(option("runs") ?? 10);
+/** Milliseconds of back-to-back scans before the first configuration; later ones get a fifth of it. */
+const warmUpMs = Number(option("warm-up") ?? 2000);
+const BUSY_BETWEEN_SAMPLES_MS = 50;
 /** A timed sample: back-to-back scans lasting about this long (at most 50 scans). */
 const BURST_MS = 20;
 const withNaive = args.includes("--naive");
-/** Kernels and their tilings; the engine's tiling is the default, others are for tuning. */
-const kernels = (option("kernels") ?? "parallel").split(",") as WebGPUScanKernel[];
 const numbers = (name: string) => option(name)?.split(",").map(Number);
-const tilingsOf = (kernel: WebGPUScanKernel): WebGPUScanTiling[] =>
-  (numbers("chunks") ?? [WEBGPU_TILINGS[kernel].chunk]).flatMap((chunk) =>
-    (numbers("workgroups") ?? [WEBGPU_TILINGS[kernel].workgroup]).flatMap((workgroup) =>
-      (numbers("states") ?? [WEBGPU_TILINGS[kernel].states]).map((states) => ({ chunk, workgroup, states })),
-    ),
-  );
-/** Parallel kernel: channels per workgroup; "auto" = the engine's choice (channelsPerGroup). */
-const groupChoices = (option("groups") ?? "auto").split(",").map((text) => (text === "auto" ? undefined : Number(text)));
 /** Where the inputs' buffers come from: uploaded from the host (default) or written by a GPU op. */
 const computedInputs = option("inputs") === "computed";
 /** channels-first = the golden/CUDA layout (batch, channels, length); tokens-first = the block's (batch, length, channels). */
 const layouts = (option("layouts") ?? "channels-first,tokens-first").split(",") as ScanLayoutName[];
+
+/** One kernel with one tiling and one way of splitting the work; `split` undefined = the engine's choice. */
+interface Variant {
+  kernel: WebGPUKernelName;
+  label: string;
+  engines: boolean;
+  run: (backend: WebGPUBackend, tensors: ScanTensors, sizes: ScanSizes, layout: ScanLayoutName) => tf.TensorInfo;
+  describe: (sizes: ScanSizes) => string;
+}
+
+const splitChoices = (name: string) => (option(name) ?? "auto").split(",").map((text) => (text === "auto" ? undefined : Number(text)));
+
+function chunkedVariants(): Variant[] {
+  const tilings: ChunkedTiling[] = (numbers("steps") ?? [CHUNKED_TILING.step]).flatMap((step) =>
+    (numbers("workgroups") ?? [CHUNKED_TILING.workgroup]).flatMap((workgroup) =>
+      (numbers("states") ?? [CHUNKED_TILING.states]).map((states) => ({ workgroup, step, states })),
+    ),
+  );
+  return tilings.flatMap((tiling) =>
+    splitChoices("slots").map((slots) => {
+      const isEngines = slots === undefined && JSON.stringify(tiling) === JSON.stringify(CHUNKED_TILING);
+      return {
+        kernel: "chunked" as const,
+        label: `chunked step ${tiling.step} workgroup ${tiling.workgroup} states ${tiling.states}`,
+        engines: isEngines,
+        run: (backend, tensors, sizes, layout) => chunkedScanWebGPU(backend, tensors, sizes, layout, "mamba", false, tiling, slots ?? chunkedSlots(sizes, tiling)),
+        describe: (sizes) => {
+          const s = slots ?? chunkedSlots(sizes, tiling);
+          return `${s} chunks per channel, ${tiling.workgroup / s} channels per workgroup${slots === undefined ? " (auto)" : ""}${isEngines ? " (the engine's)" : ""}`;
+        },
+      } satisfies Variant;
+    }),
+  );
+}
+
+function classicVariants(kernel: WebGPUScanKernel): Variant[] {
+  const tilings: WebGPUScanTiling[] = (numbers("chunks") ?? [WEBGPU_TILINGS[kernel].chunk]).flatMap((chunk) =>
+    (numbers("workgroups") ?? [WEBGPU_TILINGS[kernel].workgroup]).flatMap((workgroup) =>
+      (numbers("states") ?? [WEBGPU_TILINGS[kernel].states]).map((states) => ({ chunk, workgroup, states })),
+    ),
+  );
+  return tilings.flatMap((tiling) =>
+    (kernel === "parallel" ? splitChoices("groups") : [undefined]).map((groups) => ({
+      kernel,
+      label: `${kernel} chunk ${tiling.chunk} workgroup ${tiling.workgroup} states ${tiling.states}`,
+      engines: false,
+      run: (backend, tensors, sizes, layout) => scanWebGPU(backend, tensors, sizes, layout, "mamba", false, kernel, tiling, groups ?? channelsPerGroup(sizes, tiling.workgroup)),
+      describe: (sizes) => (kernel === "parallel" ? `${groups ?? channelsPerGroup(sizes, tiling.workgroup)} channels per workgroup${groups === undefined ? " (auto)" : ""}` : ""),
+    })),
+  );
+}
+
+const variants = (option("kernels") ?? "chunked").split(",").flatMap((kernel) => (kernel === "chunked" ? chunkedVariants() : classicVariants(kernel as WebGPUScanKernel)));
 
 /** Waits for `tensor` by reading back one value of it (a readback of the whole output would leave the GPU idle). */
 async function syncOn(tensor: tf.Tensor): Promise<void> {
@@ -100,15 +148,7 @@ function inLayout(inputs: Inputs, { B, L, D, N }: BenchShape, layout: ScanLayout
   return lastLaid.laid;
 }
 
-async function benchFused(
-  shape: BenchShape,
-  inputs: Inputs,
-  device: string,
-  kernel: WebGPUScanKernel,
-  tiling: WebGPUScanTiling,
-  groups: number | undefined,
-  layout: ScanLayoutName,
-): Promise<BenchRow & Record<string, unknown>> {
+async function benchFused(shape: BenchShape, inputs: Inputs, device: string, variant: Variant, layout: ScanLayoutName, busyMs: number): Promise<BenchRow & Record<string, unknown>> {
   const { B, L, D, N } = shape;
   const laid = inLayout(inputs, shape, layout);
   const sizes = { batch: shape.B, channels: shape.D, length: shape.L, state: shape.N };
@@ -132,8 +172,7 @@ async function benchFused(
   sum!.dispose();
   const copyGBps = (3 * t.u.size * 4) / (copyTime.kernelMs as number) / 1e6;
   const backend = tf.backend() as WebGPUBackend;
-  const perGroup = groups ?? channelsPerGroup(sizes, tiling.workgroup);
-  const scan = () => tf.engine().makeTensorFromTensorInfo(scanWebGPU(backend, t, sizes, layout, "mamba", false, kernel, tiling, perGroup));
+  const scan = () => tf.engine().makeTensorFromTensorInfo(variant.run(backend, t, sizes, layout));
   // First call: uploads and pipeline compilation.
   let start = performance.now();
   const first = scan();
@@ -153,7 +192,7 @@ async function benchFused(
   const kernelMs: number[] = [];
   const burstWallMs: number[] = [];
   for (let i = 0; i < runs; i++) {
-    await keepBusy(scan, i === 0 ? warmUpMs : BUSY_BETWEEN_SAMPLES_MS, scansPerBurst);
+    await keepBusy(scan, i === 0 ? busyMs : BUSY_BETWEEN_SAMPLES_MS, scansPerBurst);
     let outputs: tf.Tensor[] = [];
     start = performance.now();
     const timing = await tf.time(() => {
@@ -186,7 +225,12 @@ async function benchFused(
     trafficFloorMB: floorBytes / 1e6,
     achievedGBps: floorBytes / (ms * 1e-3) / 1e9,
     copyGBps,
-    note: `${computedInputs ? "computed" : "uploaded"} inputs (u + Δ at ${copyGBps.toFixed(0)} GB/s), ${kernel} kernel${kernel !== "sequential" ? ` (${perGroup} channels per group${groups === undefined ? ", auto" : ""})` : ""}, ${layout}, chunk ${tiling.chunk}, workgroup ${tiling.workgroup}, states ${tiling.states}${JSON.stringify(tiling) === JSON.stringify(WEBGPU_TILINGS[kernel]) ? " (the engine's)" : ""}`,
+    kernel: variant.kernel,
+    layout,
+    variant: `${variant.label}, ${variant.describe(sizes)}`,
+    engines: variant.engines,
+    copyFloorMs: floorBytes / (copyGBps * 1e6),
+    note: `${computedInputs ? "computed" : "uploaded"} inputs (u + Δ at ${copyGBps.toFixed(0)} GB/s), ${layout}, ${variant.label}, ${variant.describe(sizes)}`,
   };
 }
 
@@ -237,12 +281,12 @@ async function main(): Promise<void> {
   for (const shape of shapes) {
     let row: BenchRow & Record<string, unknown> = undefined!;
     const inputs = benchInputs(shape);
-    for (const layout of layouts) for (const kernel of kernels) for (const tiling of tilingsOf(kernel)) for (const groups of kernel !== "sequential" ? groupChoices : [undefined]) {
+    for (const layout of layouts) for (const variant of variants) {
       try {
-        row = await benchFused(shape, inputs, device, kernel, tiling, groups, layout);
+        row = await benchFused(shape, inputs, device, variant, layout, rows.length === 0 ? warmUpMs : warmUpMs / 5);
       } catch (error) {
         // A tuning variant the device cannot run (too much workgroup memory, say) is reported, not fatal.
-        console.log(`fused ${kernel} ${layout} chunk ${tiling.chunk} workgroup ${tiling.workgroup} states ${tiling.states} groups ${groups ?? "auto"} ${shapeLabel(shape)}: failed: ${String(error).slice(0, 300)}`);
+        console.log(`fused ${variant.label} ${layout} ${shapeLabel(shape)}: failed: ${String(error).slice(0, 300)}`);
         continue;
       }
       rows.push(row);
@@ -258,7 +302,21 @@ async function main(): Promise<void> {
     }
   }
   if (process.env.OUT) writeFileSync(join(process.env.OUT, "gpu-bench.json"), JSON.stringify(rows, null, 2));
-  console.log(JSON.stringify(rows.map(({ kernelMsAll, ...rest }) => rest)));
+  printSummary(rows);
+}
+
+/** Per shape and layout: the engine's variant and the fastest one, GPU time and max relative error. */
+function printSummary(rows: (BenchRow & Record<string, unknown>)[]): void {
+  for (const shape of shapes) {
+    for (const layout of layouts) {
+      const mine = rows.filter((r) => r.impl === "fused" && r.layout === layout && shapeLabel(r) === shapeLabel(shape));
+      if (mine.length === 0) continue;
+      const best = mine.reduce((a, b) => (b.ms < a.ms ? b : a));
+      const engines = mine.find((r) => r.engines);
+      const text = (r: BenchRow & Record<string, unknown>) => `${r.ms.toFixed(4)} ms (err ${r.maxRelErr?.toExponential(1)})`;
+      console.log(`summary ${shapeLabel(shape)} ${layout}: engine's ${engines ? text(engines) : "-"}; best ${text(best)} ${best.variant}; copy floor ${(best.copyFloorMs as number).toFixed(4)} ms`);
+    }
+  }
 }
 
 main().then(

@@ -17,6 +17,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { packedOffsets, scanStrides, type ScanLayoutName, type ScanSizes } from "./layout.js";
 import type { BRule } from "../types.js";
+import { unrolled, WRITE_TOKEN_WGSL } from "./wgsl.js";
 
 export type WebGPUScanKernel = "parallel" | "sequential";
 
@@ -68,9 +69,6 @@ const UNIFORMS = [
   "xBatch", "xChannel", "xTime", "bcBatch", "bcState", "bcTime", "finalStateOffset", "rawOffset",
 ] as const;
 
-/** `line(i)` for i = 0 … count − 1, one per line: the unrolled body of a loop. */
-const unrolled = (count: number, line: (i: number) => string) => Array.from({ length: count }, (_, i) => line(i)).join("\n");
-
 /** WGSL both kernels share: B̄'s scale and the write of one token's outputs. */
 const SHARED_WGSL = /* wgsl */ `
 // B̄/B: Δ (rule 0, Mamba) or Δ·(e^z − 1)/z with z = ΔA (rule 1, ZOH); a series near 0, where e^z − 1 cancels.
@@ -79,15 +77,7 @@ fn inputScale(dt : f32, z : f32) -> f32 {
   if (abs(z) < 0.1) { return dt * (1.0 + z * (0.5 + z * (1.0 / 6.0 + z * (1.0 / 24.0 + z / 120.0)))); }
   return dt * (exp(z) - 1.0) / z;
 }
-
-// out_t = (y_t + D u_t)·SiLU(z_t), and y_t itself when asked.
-fn writeToken(at : i32, y : f32, skip : f32, x : f32, gate : f32) {
-  var gated = y + skip * x;
-  if (uniforms.hasZ == 1) { gated = gated * gate / (1.0 + exp(-gate)); }
-  result[at] = gated;
-  if (uniforms.keepRaw == 1) { result[uniforms.rawOffset + at] = y; }
-}
-`;
+${WRITE_TOKEN_WGSL}`;
 
 /**
  * The sequential kernel. Loops over a chunk's tokens and over a lane's states are written out (not
