@@ -68,7 +68,7 @@ export function uploadDecoder(model: MambaModel, rule: BRule = "mamba"): GpuDeco
   check(tf.getBackend() === "webgpu", `GPU decoding needs the WebGPU backend, the active one is "${tf.getBackend()}"`);
   const { dInner, dState, convWidth, dtRank, dModel, vocabSize } = model.config;
   check(convWidth >= 2, `GPU decoding needs a conv width of at least 2, the model has ${convWidth}`);
-  const upload = (values: Numbers) => tf.tensor1d(Float32Array.from(values));
+  const upload = (values: Numbers): tf.Tensor => tf.tensor1d(Float32Array.from(values));
   const optional = (values: Numbers | undefined) => (values ? upload(values) : undefined);
   const layers: LayerTensors[] = model.layers.map(({ norm, mixer }) => ({
     norm: upload(norm),
