@@ -62,36 +62,51 @@ export interface GpuLmResult {
   layer?: { delta: Float32Array; B: Float32Array; C: Float32Array; output: Float32Array };
 }
 
-/** Runs `ids` through the uploaded model on the GPU; reads everything back once. */
-export async function gpuLmForward(uploaded: UploadedModel, ids: readonly number[], options: GpuLmOptions = {}): Promise<GpuLmResult> {
+/** What one forward leaves on the GPU, new tensors owned by the caller. */
+export interface ModelRunTensors {
+  /** (batch, length, vocab) */
+  logits: tf.Tensor;
+  /** The inspected layer's delta (batch, length, dInner), B and C (batch, length, dState), output (batch, length, dModel). */
+  inspected: tf.Tensor[];
+}
+
+/** Runs `ids` (batch × length) through the uploaded model; nothing is read back. */
+export function modelForwardTensors(uploaded: UploadedModel, ids: readonly (readonly number[])[], options: GpuLmOptions = {}): ModelRunTensors {
   const { model } = uploaded;
-  const { length } = checkTokenIds([ids], model.config.vocabSize);
-  const { dModel, normEpsilon } = model.config;
+  const { batch, length } = checkTokenIds(ids, model.config.vocabSize);
+  const { dModel, vocabSize, normEpsilon } = model.config;
+  const rows = batch * length;
   const inspect = options.inspectLayer;
-  const parts: tf.Tensor[] = tf.tidy(() => {
-    let residual = tf.gather(uploaded.embedding, tf.tensor1d(Int32Array.from(ids), "int32")) as tf.Tensor2D;
+  return tf.tidy(() => {
+    let residual = tf.gather(uploaded.embedding, tf.tensor1d(Int32Array.from(ids.flat()), "int32")) as tf.Tensor2D;
     let inspected: tf.Tensor[] = [];
     uploaded.blocks.forEach((block, i) => {
       const normed = rmsNorm(residual, uploaded.norms[i], normEpsilon);
-      const result = blockForwardTensors(block, tf.reshape(normed, [1, length, dModel]) as tf.Tensor3D, {
+      const result = blockForwardTensors(block, tf.reshape(normed, [batch, length, dModel]) as tf.Tensor3D, {
         overrides: i === inspect ? options.overrides : undefined,
       });
-      residual = tf.add(residual, tf.reshape(result.output, [length, dModel]));
+      residual = tf.add(residual, tf.reshape(result.output, [rows, dModel]));
       if (i === inspect) inspected = [result.delta, result.B, result.C, result.output];
     });
-    const logits = tf.matMul(rmsNorm(residual, uploaded.normF, normEpsilon), uploaded.head, false, true);
-    return [logits, ...inspected].map((t) => tf.reshape(t, [-1]));
+    const logits = tf.reshape(tf.matMul(rmsNorm(residual, uploaded.normF, normEpsilon), uploaded.head, false, true), [batch, length, vocabSize]);
+    return { logits, inspected };
   });
+}
+
+/** Runs `ids` through the uploaded model on the GPU; reads everything back once. */
+export async function gpuLmForward(uploaded: UploadedModel, ids: readonly number[], options: GpuLmOptions = {}): Promise<GpuLmResult> {
+  const { logits, inspected } = modelForwardTensors(uploaded, [ids], options);
+  const parts = [logits, ...inspected].map((t) => tf.reshape(t, [-1]));
   const sizes = parts.map((t) => t.size);
   const packed = tf.concat(parts);
   const values = (await packed.data()) as Float32Array;
-  tf.dispose([packed, ...parts]);
+  tf.dispose([packed, ...parts, logits, ...inspected]);
   const slices: Float32Array[] = [];
   let offset = 0;
   for (const size of sizes) {
     slices.push(values.slice(offset, offset + size));
     offset += size;
   }
-  const [logits, delta, B, C, output] = slices;
-  return { logits, layer: inspect === undefined || !delta ? undefined : { delta, B, C, output } };
+  const [logitValues, delta, B, C, output] = slices;
+  return { logits: logitValues, layer: options.inspectLayer === undefined || !delta ? undefined : { delta, B, C, output } };
 }
