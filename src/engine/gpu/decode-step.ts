@@ -1,8 +1,8 @@
 /**
  * Recurrent decoding on WebGPU (src/math.md#decoding): one token through the whole model per call,
  * the state (per layer the conv window and h) kept on the GPU between calls, only the logits read back.
- * Per layer four WGSL dispatches, each fusing what tfjs lets one program hold (one output buffer, at
- * most seven inputs):
+ * Per layer four WGSL dispatches (three of them one "projection" program), each fusing what tfjs lets
+ * one program hold (one output buffer, at most seven inputs):
  *   1. RMSNorm + in_proj:           [x | z] = W_in · (r ⊙ rsqrt(mean(r²) + ε) ⊙ w_norm)
  *   2. conv step + SiLU + x_proj:    u = SiLU(conv([window | x])), [δ | B | C] = W_x · u, window ← [window₁… | x]
  *   3. dt_proj + softplus + scan step + gate, one invocation per channel:
@@ -16,6 +16,7 @@ import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { check } from "../errors.js";
 import { checkTokenIds } from "../model.js";
 import type { BRule, MambaModel, Numbers } from "../types.js";
+import { softwareAdapter } from "./fused-scan.js";
 
 /** A model's weights uploaded for decoding; `start` makes decoding states that share them. */
 export interface GpuDecoder {
@@ -97,16 +98,18 @@ export function uploadDecoder(model: MambaModel, rule: BRule = "mamba"): GpuDeco
     const next: LayerState[] = [];
     const intermediates: tf.Tensor[] = [];
     layers.forEach((layer, i) => {
-      const xz = matvec(backend, { x: residual, xOffset: residualOffset, norm: layer.norm, epsilon: model.config.normEpsilon, weight: layer.inProj, bias: layer.inProjBias, rows: 2 * dInner, cols: dModel });
-      const convOut = convXProj(backend, { xz, window: state[i].window, windowOffset: state[i].windowOffset, conv: layer.conv, convBias: layer.convBias, xProj: layer.xProj }, { dInner, convWidth, projected });
+      const norm = { weight: layer.norm, epsilon: model.config.normEpsilon };
+      const xz = project(backend, { x: residual, xOffset: residualOffset, norm, weight: layer.inProj, bias: layer.inProjBias, rows: 2 * dInner, cols: dModel });
+      const conv = { weight: layer.conv, bias: layer.convBias, width: convWidth, window: state[i].window, windowOffset: state[i].windowOffset };
+      const convOut = project(backend, { x: xz, xOffset: 0, conv, weight: layer.xProj, rows: projected, cols: dInner });
       const scanOut = scanStep(backend, { projected: convOut, xz, h: state[i].h, dtProj: layer.dtProj, dtProjBias: layer.dtProjBias, A: layer.A, D: layer.D }, { dInner, dState, dtRank, rule });
-      const out = matvec(backend, { x: scanOut, xOffset: dInner * dState, weight: layer.outProj, bias: layer.outProjBias, residual, residualOffset, rows: dModel, cols: dInner });
+      const out = project(backend, { x: scanOut, xOffset: dInner * dState, weight: layer.outProj, bias: layer.outProjBias, residual, residualOffset, rows: dModel, cols: dInner });
       next.push({ window: convOut, windowOffset: projected + dInner, h: scanOut });
       intermediates.push(xz, out);
       residual = out;
       residualOffset = 0;
     });
-    const logits = matvec(backend, { x: residual, xOffset: 0, norm: normF, epsilon: model.config.normEpsilon, weight: head, rows: vocabSize, cols: dModel });
+    const logits = project(backend, { x: residual, xOffset: 0, norm: { weight: normF, epsilon: model.config.normEpsilon }, weight: head, rows: vocabSize, cols: dModel });
     return { logits, next, intermediates };
   };
 
@@ -174,56 +177,74 @@ function run(backend: WebGPUBackend, name: string, code: string, inputs: tf.Tens
 const int = (value: number): Uniform => ({ type: "int32", data: [value] });
 const flag = (value: unknown): Uniform => int(value ? 1 : 0);
 
-/** Invocations per workgroup of the matrix-vector product, and lanes that share one row. */
-const MATVEC_WORKGROUP = 256;
-const MATVEC_LANES = 32;
+/** Invocations per workgroup of the projections. */
+const PROJECTION_WORKGROUP = 256;
 
-/** A tree sum of partial[0 … WG) into partial[0]; every invocation must call it (it has barriers). */
-const TREE_SUM_WGSL = (workgroup: number) => /* wgsl */ `
-fn treeSum(t : i32) {
-  for (var stride = ${workgroup / 2}; stride > 0; stride = stride / 2) {
-    if (t < stride) { partial[t] = partial[t] + partial[t + stride]; }
-    workgroupBarrier();
-  }
-}`;
+/** What a projection does to its input vector before the product (the `prologue` uniform). */
+const enum Prologue {
+  Plain = 0,
+  RmsNorm = 1,
+  /** SiLU(causal depthwise conv over [window | x]) per channel; also writes u and the shifted window. */
+  ConvSilu = 2,
+}
 
 /**
- * out[r] = Σ_k W[r, k]·x̂[k] (+ bias[r]) (+ residual[r]) for r < rows, with x̂ = x or, with a norm,
- * RMSNorm(x) ⊙ w. x and residual are read from offsets into their buffers. 32 lanes per row read W
- * coalesced; every workgroup computes the norm itself (x is small and shared through the cache).
+ * One projection: out[r] = Σ_k W[r, k]·x̂[k] (+ bias[r]) (+ residual[r]) for r < rows, where x̂ is x,
+ * RMSNorm(x) ⊙ w, or SiLU(conv([window | x])) (computed on the fly, k multiply-adds per channel).
+ * `lanes` invocations share a row and read W coalesced, then the row's first lane sums their parts;
+ * a workgroup holds 256 / lanes rows. GPUs get 32 lanes (256 for fewer than 256 rows, as x_proj has);
+ * software adapters, where every workgroup with a barrier is costly, 4. In the conv mode, workgroup 0
+ * also writes u (dInner) and the new window (k − 1, dInner) after the rows.
+ * Inputs: x, norm weight or conv weight, W, bias, residual, window, conv bias.
  */
-const MATVEC_WGSL = /* wgsl */ `
-const WG = ${MATVEC_WORKGROUP};
-const LANES = ${MATVEC_LANES};
+const PROJECTION_WGSL = /* wgsl */ `
+const WG = ${PROJECTION_WORKGROUP};
 var<workgroup> partial : array<f32, WG>;
-${TREE_SUM_WGSL(MATVEC_WORKGROUP)}
 fn main(index : i32) {
   let t = i32(localIndex);
   let cols = uniforms.cols;
+  let lanes = uniforms.lanes;
   var scale = 1.0;
-  if (uniforms.hasNorm == 1) {
+  if (uniforms.prologue == ${Prologue.RmsNorm}) {
     var squares = 0.0;
     for (var k = t; k < cols; k += WG) { let v = in0[uniforms.xOffset + k]; squares += v * v; }
     partial[t] = squares;
     workgroupBarrier();
-    treeSum(t);
-    scale = inverseSqrt(partial[0] / f32(cols) + uniforms.epsilon);
+    var total = 0.0;
+    for (var i = 0; i < WG; i++) { total += partial[i]; }
+    scale = inverseSqrt(total / f32(cols) + uniforms.epsilon);
     workgroupBarrier();
   }
-  let lane = t % LANES;
-  let r = (index / WG) * (WG / LANES) + t / LANES;
+  let lane = t % lanes;
+  let workgroupIndex = index / WG;
+  let r = workgroupIndex * (WG / lanes) + t / lanes;
   let row = min(r, uniforms.rows - 1);
+  let K = uniforms.convWidth;
+  let writesSide = uniforms.prologue == ${Prologue.ConvSilu} && workgroupIndex == 0 && t < lanes;
   var sum = 0.0;
-  for (var k = lane; k < cols; k += LANES) {
+  for (var k = lane; k < cols; k += lanes) {
     var v = in0[uniforms.xOffset + k];
-    if (uniforms.hasNorm == 1) { v = v * scale * in1[k]; }
+    if (uniforms.prologue == ${Prologue.RmsNorm}) { v = v * scale * in1[k]; }
+    if (uniforms.prologue == ${Prologue.ConvSilu}) {
+      let x = v;
+      var conv = in1[k * K + K - 1] * x;
+      if (uniforms.hasConvBias == 1) { conv += in6[k]; }
+      for (var j = 0; j < K - 1; j++) { conv += in1[k * K + j] * in5[uniforms.windowOffset + j * cols + k]; }
+      v = conv / (1.0 + exp(-conv));
+      if (writesSide) {
+        let side = uniforms.rows;
+        result[side + k] = v;
+        for (var j = 0; j < K - 2; j++) { result[side + (j + 1) * cols + k] = in5[uniforms.windowOffset + (j + 1) * cols + k]; }
+        result[side + (K - 1) * cols + k] = x;
+      }
+    }
     sum += in2[row * cols + k] * v;
   }
   partial[t] = sum;
   workgroupBarrier();
   if (lane == 0 && r < uniforms.rows) {
     var total = 0.0;
-    for (var l = 0; l < LANES; l++) { total += partial[t + l]; }
+    for (var l = 0; l < lanes; l++) { total += partial[t + l]; }
     if (uniforms.hasBias == 1) { total += in3[row]; }
     if (uniforms.hasResidual == 1) { total += in4[uniforms.residualOffset + row]; }
     result[row] = total;
@@ -231,88 +252,53 @@ fn main(index : i32) {
 }
 `;
 
-interface MatvecArgs {
+interface ProjectionArgs {
   x: tf.Tensor;
   xOffset: number;
-  norm?: tf.Tensor;
-  epsilon?: number;
   /** (rows, cols), row-major */
   weight: tf.Tensor;
+  rows: number;
+  cols: number;
   bias?: tf.Tensor;
   residual?: tf.Tensor;
   residualOffset?: number;
-  rows: number;
-  cols: number;
+  norm?: { weight: tf.Tensor; epsilon: number };
+  conv?: { weight: tf.Tensor; bias?: tf.Tensor; width: number; window: tf.Tensor; windowOffset: number };
 }
 
-function matvec(backend: WebGPUBackend, a: MatvecArgs): tf.Tensor {
-  // Absent inputs are bound to `weight` so the bindings stay the same; their flags keep them unread.
-  const inputs = [a.x, a.norm ?? a.weight, a.weight, a.bias ?? a.weight, a.residual ?? a.weight];
-  const rowsPerGroup = MATVEC_WORKGROUP / MATVEC_LANES;
-  return run(backend, "matvec", MATVEC_WGSL, inputs, a.rows, Math.ceil(a.rows / rowsPerGroup), MATVEC_WORKGROUP, [
+let forcedSoftwareLanes: boolean | undefined;
+
+/** Forces the lanes per row chosen for a software adapter (true) or a GPU (false), so tests check both anywhere; undefined: by adapter. */
+export function forceDecodeLanes(software: boolean | undefined): void {
+  forcedSoftwareLanes = software;
+}
+
+/** Lanes per row: coalesced rows on a GPU, few workgroups on a software adapter. */
+function lanesFor(rows: number): number {
+  if (forcedSoftwareLanes ?? softwareAdapter()) return 4;
+  return rows < PROJECTION_WORKGROUP ? PROJECTION_WORKGROUP : 32;
+}
+
+function project(backend: WebGPUBackend, a: ProjectionArgs): tf.Tensor {
+  // Absent inputs are bound to `weight` so the bindings stay the same; the uniforms keep them unread.
+  const w = a.weight;
+  const inputs = [a.x, a.norm?.weight ?? a.conv?.weight ?? w, w, a.bias ?? w, a.residual ?? w, a.conv?.window ?? w, a.conv?.bias ?? w];
+  const lanes = lanesFor(a.rows);
+  const prologue = a.norm ? Prologue.RmsNorm : a.conv ? Prologue.ConvSilu : Prologue.Plain;
+  const outputSize = a.rows + (a.conv ? a.conv.width * a.cols : 0);
+  return run(backend, "projection", PROJECTION_WGSL, inputs, outputSize, Math.ceil(a.rows / (PROJECTION_WORKGROUP / lanes)), PROJECTION_WORKGROUP, [
     ["rows", int(a.rows)],
     ["cols", int(a.cols)],
+    ["lanes", int(lanes)],
+    ["prologue", int(prologue)],
     ["xOffset", int(a.xOffset)],
     ["residualOffset", int(a.residualOffset ?? 0)],
-    ["hasNorm", flag(a.norm)],
     ["hasBias", flag(a.bias)],
     ["hasResidual", flag(a.residual)],
-    ["epsilon", { type: "float32", data: [a.epsilon ?? 0] }],
-  ]);
-}
-
-const CONV_WORKGROUP = 256;
-
-/**
- * One workgroup per row o of x_proj: out[o] = Σ_d W_x[o, d]·u[d] with u = SiLU(conv) recomputed for
- * every channel (k multiply-adds each); workgroup 0 also writes u and the shifted window.
- * Output: [δ | B | C] (projected), u (dInner), the new window (k − 1, dInner).
- */
-const CONV_XPROJ_WGSL = /* wgsl */ `
-const WG = ${CONV_WORKGROUP};
-var<workgroup> partial : array<f32, WG>;
-${TREE_SUM_WGSL(CONV_WORKGROUP)}
-fn main(index : i32) {
-  let t = i32(localIndex);
-  let o = index / WG;
-  let dInner = uniforms.dInner;
-  let k = uniforms.convWidth;
-  let windowIn = uniforms.windowOffset;
-  let uOut = uniforms.projected;
-  let windowOut = uniforms.projected + dInner;
-  var sum = 0.0;
-  for (var d = t; d < dInner; d += WG) {
-    let x = in0[d];
-    var conv = in3[d * k + k - 1] * x;
-    if (uniforms.hasConvBias == 1) { conv += in4[d]; }
-    for (var j = 0; j < k - 1; j++) { conv += in3[d * k + j] * in1[windowIn + j * dInner + d]; }
-    let u = conv / (1.0 + exp(-conv));
-    sum += in2[o * dInner + d] * u;
-    if (o == 0) {
-      result[uOut + d] = u;
-      for (var j = 0; j < k - 2; j++) { result[windowOut + j * dInner + d] = in1[windowIn + (j + 1) * dInner + d]; }
-      result[windowOut + (k - 2) * dInner + d] = x;
-    }
-  }
-  partial[t] = sum;
-  workgroupBarrier();
-  treeSum(t);
-  if (t == 0) { result[o] = partial[0]; }
-}
-`;
-
-function convXProj(
-  backend: WebGPUBackend,
-  a: { xz: tf.Tensor; window: tf.Tensor; windowOffset: number; conv: tf.Tensor; convBias?: tf.Tensor; xProj: tf.Tensor },
-  { dInner, convWidth, projected }: { dInner: number; convWidth: number; projected: number },
-): tf.Tensor {
-  const inputs = [a.xz, a.window, a.xProj, a.conv, a.convBias ?? a.conv];
-  return run(backend, "convXProj", CONV_XPROJ_WGSL, inputs, projected + convWidth * dInner, projected, CONV_WORKGROUP, [
-    ["dInner", int(dInner)],
-    ["convWidth", int(convWidth)],
-    ["projected", int(projected)],
-    ["windowOffset", int(a.windowOffset)],
-    ["hasConvBias", flag(a.convBias)],
+    ["convWidth", int(a.conv?.width ?? 1)],
+    ["windowOffset", int(a.conv?.windowOffset ?? 0)],
+    ["hasConvBias", flag(a.conv?.bias)],
+    ["epsilon", { type: "float32", data: [a.norm?.epsilon ?? 0] }],
   ]);
 }
 

@@ -47,9 +47,14 @@ export function forceWebGPUScanKernel(kernel: WebGPUKernelName | undefined, spli
  */
 export function webgpuScanKernel(): WebGPUKernelName {
   if (forcedKernel) return forcedKernel;
+  return softwareAdapter() ? "sequential" : "chunked";
+}
+
+/** Whether the active WebGPU backend runs on a software adapter (SwiftShader, llvmpipe, lavapipe). */
+export function softwareAdapter(): boolean {
   // tfjs keeps the adapter's vendor and architecture in fields its typings mark private.
   const { vendor, architecture } = ((tf.backend() as WebGPUBackend).adapterInfo ?? {}) as unknown as { vendor?: string; architecture?: string };
-  return /swiftshader|llvmpipe|lavapipe|software/i.test(`${vendor} ${architecture}`) ? "sequential" : "chunked";
+  return /swiftshader|llvmpipe|lavapipe|software/i.test(`${vendor} ${architecture}`);
 }
 
 /** Runs the scan; returns the packed buffer of layout.ts (out, final state, then y if keepRaw) as a new tensor. */
