@@ -70,6 +70,8 @@ async function main(): Promise<void> {
           continue;
         }
         rows.push(row);
+        // Written after every row, so a run stopped by a time limit keeps what it measured.
+        if (process.env.OUT) writeFileSync(join(process.env.OUT, "gpu-bench.json"), JSON.stringify(rows, null, 2));
         console.log(
           `fused ${row.note} ${shapeLabel(shape)}: ${row.ms.toFixed(4)} ms GPU (${row.timing}); burst wall ${(row.burstWallMs as number).toFixed(4)} ms; ` +
             `compile ${row.compileMs!.toFixed(1)} ms; ${(row.achievedGBps as number).toFixed(0)} GB/s over a ${(row.trafficFloorMB as number).toFixed(1)} MB floor; maxRelErr ${row.maxRelErr!.toExponential(2)}`,
