@@ -45,7 +45,7 @@ export interface Variant {
   label: string;
   engines: boolean;
   run: (backend: WebGPUBackend, tensors: ScanTensors, sizes: ScanSizes, layout: ScanLayoutName) => tf.TensorInfo;
-  describe: (sizes: ScanSizes) => string;
+  describe: (sizes: ScanSizes, layout: ScanLayoutName) => string;
 }
 
 function chunkedVariants(o: VariantOptions): Variant[] {
@@ -61,9 +61,9 @@ function chunkedVariants(o: VariantOptions): Variant[] {
         kernel: "chunked" as const,
         label: `chunked step ${tiling.step} workgroup ${tiling.workgroup} states ${tiling.states}`,
         engines: isEngines,
-        run: (backend, tensors, sizes, layout) => chunkedScanWebGPU(backend, tensors, sizes, layout, "mamba", false, tiling, slots ?? chunkedSlots(sizes, tiling)),
-        describe: (sizes) => {
-          const s = slots ?? chunkedSlots(sizes, tiling);
+        run: (backend, tensors, sizes, layout) => chunkedScanWebGPU(backend, tensors, sizes, layout, "mamba", false, tiling, slots ?? chunkedSlots(sizes, layout, tiling)),
+        describe: (sizes, layout) => {
+          const s = slots ?? chunkedSlots(sizes, layout, tiling);
           return `${s} chunks per channel, ${tiling.workgroup / s} channels per workgroup${slots === undefined ? " (auto)" : ""}${isEngines ? " (the engine's)" : ""}`;
         },
       } satisfies Variant;
@@ -237,10 +237,10 @@ export async function benchFused(scanInputs: UploadedScan, device: string, varia
     copyGBps,
     kernel: variant.kernel,
     layout,
-    variant: `${variant.label}, ${variant.describe(sizes)}`,
+    variant: `${variant.label}, ${variant.describe(sizes, layout)}`,
     engines: variant.engines,
     copyFloorMs: floorBytes / (copyGBps * 1e6),
-    note: `${computedInputs ? "computed" : "uploaded"} inputs (u + Δ at ${copyGBps.toFixed(0)} GB/s), ${layout}, ${variant.label}, ${variant.describe(sizes)}`,
+    note: `${computedInputs ? "computed" : "uploaded"} inputs (u + Δ at ${copyGBps.toFixed(0)} GB/s), ${layout}, ${variant.label}, ${variant.describe(sizes, layout)}`,
   };
 }
 

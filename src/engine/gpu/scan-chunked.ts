@@ -59,19 +59,22 @@ export function chunkedVariant({ length, state }: ScanSizes, layout: ScanLayoutN
 export const chunkedVariantKey = (v: ChunkedVariant) =>
   `${v.rule}_${v.layout}_${v.vectorX ? "x4" : "x1"}_${v.vectorBC ? "bc4" : "bc1"}_${v.exactStates ? "exact" : "masked"}`;
 
-/** Enough invocations to keep a large GPU's memory system and special-function units busy. */
-const TARGET_INVOCATIONS = 1 << 16;
-/** Chunks shorter than this spend more on the combine than they save. */
-const MIN_CHUNK_TOKENS = 16;
-
 /**
- * Chunks per channel S (a power of two up to the workgroup): doubled while the scan has fewer than
- * TARGET_INVOCATIONS invocations and chunks stay at least MIN_CHUNK_TOKENS long. G = workgroup / S.
+ * Channels per workgroup G: the most, up to MAX_CHANNELS, that still leave ENOUGH_WORKGROUPS to fill the
+ * GPU, and at least MIN_CHANNELS. More channels share each chunk's B and C and (token-major) make
+ * each token's loads contiguous; fewer make more, shorter chunks. Fitted to the sweep of
+ * docs/performance.md (an H200, chunks per channel 8…128 at the four benchmark shapes), where it
+ * picks the fastest measured choice at every shape in both layouts.
  */
-export function chunkedSlots({ batch, channels, length }: ScanSizes, tiling: ChunkedTiling = CHUNKED_TILING): number {
-  let slots = 1;
-  while (slots * 2 <= tiling.workgroup && length / (slots * 2) >= MIN_CHUNK_TOKENS && batch * channels * slots < TARGET_INVOCATIONS) slots *= 2;
-  return slots;
+const ENOUGH_WORKGROUPS = 384;
+const MAX_CHANNELS: Record<ScanLayoutName, number> = { "channels-first": 16, "tokens-first": 8 };
+const MIN_CHANNELS: Record<ScanLayoutName, number> = { "channels-first": 1, "tokens-first": 2 };
+
+/** Chunks per channel S = workgroup / G (see ENOUGH_WORKGROUPS). */
+export function chunkedSlots({ batch, channels }: ScanSizes, layout: ScanLayoutName, tiling: ChunkedTiling = CHUNKED_TILING): number {
+  let perGroup = MIN_CHANNELS[layout];
+  while (perGroup * 2 <= MAX_CHANNELS[layout] && batch * Math.ceil(channels / (perGroup * 2)) >= ENOUGH_WORKGROUPS) perGroup *= 2;
+  return tiling.workgroup / perGroup;
 }
 
 /** Tokens per chunk for `slots` chunks: a multiple of the step. */
@@ -277,7 +280,7 @@ export function chunkedScanWebGPU(
   rule: BRule,
   keepRaw: boolean,
   tiling: ChunkedTiling = CHUNKED_TILING,
-  slots = chunkedSlots(sizes, tiling),
+  slots = chunkedSlots(sizes, layout, tiling),
 ): tf.TensorInfo {
   const { batch, channels, length } = sizes;
   const perGroup = tiling.workgroup / slots;
