@@ -7,9 +7,9 @@
  * relative error of out against the float64 reference on the first 128 channels. Writes rows as JSON
  * to $OUT/gpu-bench.json if $OUT is set.
  *   bash .gpubench/run.sh [--shapes=1x2048x1536x16,...] [--runs=10] [--warm-up=2000] [--check-channels=128] [--naive] [--inputs=computed]
- *     [--layouts=channels-first,tokens-first] [--kernels=chunked,parallel,sequential]
+ *     [--layouts=channels-first,tokens-first] [--kernels=chunked,sequential]
  *     chunked: [--steps=8] [--workgroups=128] [--states=16] [--slots=auto,8,16,64]
- *     parallel, sequential: [--chunks=4,8] [--workgroups=64,128] [--states=1,4] [--groups=auto,1,4,16]
+ *     sequential: [--chunks=4,8] [--workgroups=64,128] [--states=1,4]
  * (all but --shapes, --runs, --warm-up, --layouts and --naive are for tuning; defaults: the engine's)
  */
 import "./dawn-globals.js";
@@ -43,7 +43,6 @@ const variants = scanVariants({
   workgroups: numbers("workgroups"),
   states: numbers("states"),
   slots: splitChoices("slots"),
-  groups: splitChoices("groups"),
 });
 
 async function main(): Promise<void> {

@@ -8,7 +8,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { CHUNKED_TILING, chunkedScanWebGPU, chunkedSlots, type ChunkedTiling } from "../src/engine/gpu/scan-chunked.js";
-import { channelsPerGroup, scanWebGPU, WEBGPU_TILINGS, type ScanTensors, type WebGPUScanKernel, type WebGPUScanTiling } from "../src/engine/gpu/scan-webgpu.js";
+import { SEQUENTIAL_TILING, sequentialScanWebGPU, type SequentialTiling } from "../src/engine/gpu/scan-sequential.js";
+import type { ScanTensors } from "../src/engine/gpu/wgsl.js";
 import type { WebGPUKernelName } from "../src/engine/gpu/fused-scan.js";
 import { packedOffsets, type ScanLayoutName, type ScanSizes } from "../src/engine/gpu/layout.js";
 import { naiveSelectiveScan } from "../src/engine/gpu/naive-scan.js";
@@ -32,7 +33,6 @@ export interface VariantOptions {
   workgroups?: number[];
   states?: number[];
   slots?: (number | undefined)[];
-  groups?: (number | undefined)[];
 }
 
 const BUSY_BETWEEN_SAMPLES_MS = 50;
@@ -71,26 +71,22 @@ function chunkedVariants(o: VariantOptions): Variant[] {
   );
 }
 
-function classicVariants(kernel: WebGPUScanKernel, o: VariantOptions): Variant[] {
-  const tilings: WebGPUScanTiling[] = (o.chunks ?? [WEBGPU_TILINGS[kernel].chunk]).flatMap((chunk) =>
-    (o.workgroups ?? [WEBGPU_TILINGS[kernel].workgroup]).flatMap((workgroup) =>
-      (o.states ?? [WEBGPU_TILINGS[kernel].states]).map((states) => ({ chunk, workgroup, states })),
-    ),
+function sequentialVariants(o: VariantOptions): Variant[] {
+  const tilings: SequentialTiling[] = (o.chunks ?? [SEQUENTIAL_TILING.chunk]).flatMap((chunk) =>
+    (o.workgroups ?? [SEQUENTIAL_TILING.workgroup]).flatMap((workgroup) => (o.states ?? [SEQUENTIAL_TILING.states]).map((states) => ({ chunk, workgroup, states }))),
   );
-  return tilings.flatMap((tiling) =>
-    (kernel === "parallel" ? (o.groups ?? [undefined]) : [undefined]).map((groups) => ({
-      kernel,
-      label: `${kernel} chunk ${tiling.chunk} workgroup ${tiling.workgroup} states ${tiling.states}`,
-      engines: false,
-      run: (backend, tensors, sizes, layout) => scanWebGPU(backend, tensors, sizes, layout, "mamba", false, kernel, tiling, groups ?? channelsPerGroup(sizes, tiling.workgroup)),
-      describe: (sizes) => (kernel === "parallel" ? `${groups ?? channelsPerGroup(sizes, tiling.workgroup)} channels per workgroup${groups === undefined ? " (auto)" : ""}` : ""),
-    })),
-  );
+  return tilings.map((tiling) => ({
+    kernel: "sequential",
+    label: `sequential chunk ${tiling.chunk} workgroup ${tiling.workgroup} states ${tiling.states}`,
+    engines: false,
+    run: (backend, tensors, sizes, layout) => sequentialScanWebGPU(backend, tensors, sizes, layout, "mamba", false, tiling),
+    describe: () => "",
+  }));
 }
 
 /** Every variant the options ask for, kernel by kernel. */
 export function scanVariants(o: VariantOptions): Variant[] {
-  return o.kernels.flatMap((kernel) => (kernel === "chunked" ? chunkedVariants(o) : classicVariants(kernel as WebGPUScanKernel, o)));
+  return o.kernels.flatMap((kernel) => (kernel === "chunked" ? chunkedVariants(o) : sequentialVariants(o)));
 }
 
 /** Waits for `tensor` by reading back one value of it (a readback of the whole output would leave the GPU idle). */

@@ -78,11 +78,11 @@ function applyOverridesReference(inputs: SelectiveScanInputs, overrides: ScanOve
   };
 }
 
-// `?kernel=parallel|sequential[&groups=G]` forces one WGSL kernel (and G channels per workgroup), so
-// every variant is checked on this machine's adapter.
+// `?kernel=chunked|sequential[&slots=S]` forces one WGSL kernel (and S chunks per channel), so every
+// variant is checked on this machine's adapter.
 const query = new URLSearchParams(location.search);
 const kernel = query.get("kernel");
-if (kernel === "parallel" || kernel === "sequential") forceWebGPUScanKernel(kernel, Number(query.get("groups")) || undefined);
+if (kernel === "chunked" || kernel === "sequential") forceWebGPUScanKernel(kernel, Number(query.get("slots")) || undefined);
 
 let engine: GpuEngine | undefined;
 const ready = createGpuEngine({ backend: location.search }).then((created) => {

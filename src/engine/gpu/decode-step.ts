@@ -1,15 +1,18 @@
 /**
  * Recurrent decoding on WebGPU (src/math.md#decoding): one token through the whole model per call,
  * the state (per layer the conv window and h) kept on the GPU between calls, only the logits read back.
- * Per layer four WGSL dispatches (three of them one "projection" program), each fusing what tfjs lets
- * one program hold (one output buffer, at most seven inputs):
+ * Per layer four WGSL dispatches (three of them one "projection" program):
  *   1. RMSNorm + in_proj:           [x | z] = W_in · (r ⊙ rsqrt(mean(r²) + ε) ⊙ w_norm)
  *   2. conv step + SiLU + x_proj:    u = SiLU(conv([window | x])), [δ | B | C] = W_x · u, window ← [window₁… | x]
  *   3. dt_proj + softplus + scan step + gate, one invocation per channel:
  *        Δ = softplus(W_dt·δ + b), h ← e^{ΔA}·h + B̄·u, yGated = (C·h + D·u)·SiLU(z)
  *   4. out_proj + residual:          r ← r + W_out · yGated
- * then RMSNorm_f + head (one dispatch) for the logits. Step 1 of layer 0 reads the embedding row of
- * the token directly. Checked against the float64 reference (model.ts lmStep) in the browser tests.
+ * then RMSNorm_f + head (one dispatch) for the logits; step 1 of layer 0 reads the token's embedding row.
+ * The dispatches run on tfjs's WebGPU device but not through tfjs: every buffer, pipeline and bind
+ * group is made once, the state alternates between two sets of buffers, and a step is one command
+ * buffer (4·layers + 1 dispatches and a copy of the logits) plus one readback — where tfjs would
+ * spend tens of microseconds of script per dispatch. Checked against the float64 reference
+ * (model.ts lmStep) in the browser tests.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
@@ -18,7 +21,7 @@ import { checkTokenIds } from "../model.js";
 import type { BRule, MambaModel, Numbers } from "../types.js";
 import { softwareAdapter } from "./fused-scan.js";
 
-/** A model's weights uploaded for decoding; `start` makes decoding states that share them. */
+/** A model's weights on the GPU for decoding; `start` makes decoding states that share them. */
 export interface GpuDecoder {
   readonly model: MambaModel;
   /** A new state at the start of a sequence (conv windows and h all zero). */
@@ -27,7 +30,7 @@ export interface GpuDecoder {
   dispose(): void;
 }
 
-/** One sequence being decoded: its state lives on the GPU. */
+/** One sequence being decoded: its state lives on the GPU. Steps run one after another, in call order. */
 export interface DecodeState {
   /** Tokens consumed since the start (or the last reset). */
   readonly position: number;
@@ -38,40 +41,75 @@ export interface DecodeState {
   dispose(): void;
 }
 
-interface LayerTensors {
-  norm: tf.Tensor;
-  inProj: tf.Tensor;
-  inProjBias?: tf.Tensor;
-  conv: tf.Tensor;
-  convBias?: tf.Tensor;
-  xProj: tf.Tensor;
-  dtProj: tf.Tensor;
-  dtProjBias: tf.Tensor;
-  /** −exp(A_log), (dInner, dState) */
-  A: tf.Tensor;
-  D: tf.Tensor;
-  outProj: tf.Tensor;
-  outProjBias?: tf.Tensor;
+/** A buffer, or one of a pair chosen by the step's parity (the state read, or the state written). */
+type Operand = GPUBuffer | ((parity: 0 | 1) => GPUBuffer);
+
+/** A program's uniforms, all 4-byte scalars, in declaration order. */
+type Uniforms = [name: string, type: "i32" | "f32", value: number][];
+
+interface Program {
+  code: string;
+  workgroup: number;
 }
 
-/** Per layer: the tensor holding the conv window and where it starts, the tensor holding h (from 0). */
-interface LayerState {
-  window: tf.Tensor;
-  windowOffset: number;
-  h: tf.Tensor;
+/** One dispatch of a step, ready to encode. */
+interface Dispatch {
+  pipeline: GPUComputePipeline;
+  groups: [GPUBindGroup, GPUBindGroup];
+  workgroups: [number, number];
+  uniformBuffer: GPUBuffer;
+  uniforms: Uniforms;
+}
+
+/** WebGPU's guaranteed limit on workgroups along one dispatch dimension. */
+const MAX_WORKGROUPS_PER_DIMENSION = 65535;
+
+/** The bindings and entry point around a program body that reads in0…in6, writes result and reads uniforms. */
+function shaderModuleCode({ code, workgroup }: Program, uniforms: Uniforms): string {
+  return /* wgsl */ `
+struct Uniforms { ${uniforms.map(([name, type]) => `${name} : ${type},`).join(" ")} }
+@group(0) @binding(0) var<storage, read_write> result : array<f32>;
+${Array.from({ length: 7 }, (_, i) => `@group(0) @binding(${i + 1}) var<storage, read> in${i} : array<f32>;`).join("\n")}
+@group(0) @binding(8) var<uniform> uniforms : Uniforms;
+var<private> localIndex : u32;
+${code}
+@compute @workgroup_size(${workgroup})
+fn start(@builtin(local_invocation_index) local : u32, @builtin(workgroup_id) group : vec3<u32>, @builtin(num_workgroups) groups : vec3<u32>) {
+  localIndex = local;
+  main(i32((group.y * groups.x + group.x) * ${workgroup}u + local));
+}
+`;
+}
+
+/** The uniforms as bytes, padded to 16. */
+function uniformBytes(uniforms: Uniforms): ArrayBuffer {
+  const bytes = new ArrayBuffer(Math.ceil((uniforms.length * 4) / 16) * 16);
+  uniforms.forEach(([, type, value], i) => (type === "i32" ? new Int32Array(bytes, i * 4, 1) : new Float32Array(bytes, i * 4, 1)).set([value]));
+  return bytes;
 }
 
 /**
- * Uploads `model` to the active backend, which must be tfjs's WebGPU backend (other backends decode
- * with the float64 reference, model.ts lmStep).
+ * Uploads `model` to the WebGPU device of tfjs's active backend, which must be "webgpu" (other
+ * backends decode with the float64 reference, model.ts lmStep).
  */
 export function uploadDecoder(model: MambaModel, rule: BRule = "mamba"): GpuDecoder {
   check(tf.getBackend() === "webgpu", `GPU decoding needs the WebGPU backend, the active one is "${tf.getBackend()}"`);
-  const { dInner, dState, convWidth, dtRank, dModel, vocabSize } = model.config;
+  const { dInner, dState, convWidth, dtRank, dModel, vocabSize, normEpsilon } = model.config;
   check(convWidth >= 2, `GPU decoding needs a conv width of at least 2, the model has ${convWidth}`);
-  const upload = (values: Numbers): tf.Tensor => tf.tensor1d(Float32Array.from(values));
+  const device = (tf.backend() as WebGPUBackend).device;
+  const owned: GPUBuffer[] = [];
+  const buffer = (floats: number, usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC) => {
+    const made = device.createBuffer({ size: Math.max(16, Math.ceil((floats * 4) / 16) * 16), usage });
+    owned.push(made);
+    return made;
+  };
+  const upload = (values: Numbers) => {
+    const made = buffer(values.length);
+    device.queue.writeBuffer(made, 0, Float32Array.from(values));
+    return made;
+  };
   const optional = (values: Numbers | undefined) => (values ? upload(values) : undefined);
-  const layers: LayerTensors[] = model.layers.map(({ norm, mixer }) => ({
+  const layers = model.layers.map(({ norm, mixer }) => ({
     norm: upload(norm),
     inProj: upload(mixer.inProj),
     inProjBias: optional(mixer.inProjBias),
@@ -88,94 +126,117 @@ export function uploadDecoder(model: MambaModel, rule: BRule = "mamba"): GpuDeco
   const embedding = upload(model.embedding);
   const head = model.lmHead ? upload(model.lmHead) : embedding;
   const normF = upload(model.normF);
-  const backend = tf.backend() as WebGPUBackend;
   const projected = dtRank + 2 * dState;
-
-  /** One token through every layer; returns the logits tensor and the next state (the old one is not freed). */
-  const forward = (id: number, state: LayerState[]): { logits: tf.Tensor; next: LayerState[]; intermediates: tf.Tensor[] } => {
-    let residual = embedding;
-    let residualOffset = id * dModel;
-    const next: LayerState[] = [];
-    const intermediates: tf.Tensor[] = [];
-    layers.forEach((layer, i) => {
-      const norm = { weight: layer.norm, epsilon: model.config.normEpsilon };
-      const xz = project(backend, { x: residual, xOffset: residualOffset, norm, weight: layer.inProj, bias: layer.inProjBias, rows: 2 * dInner, cols: dModel });
-      const conv = { weight: layer.conv, bias: layer.convBias, width: convWidth, window: state[i].window, windowOffset: state[i].windowOffset };
-      const convOut = project(backend, { x: xz, xOffset: 0, conv, weight: layer.xProj, rows: projected, cols: dInner });
-      const scanOut = scanStep(backend, { projected: convOut, xz, h: state[i].h, dtProj: layer.dtProj, dtProjBias: layer.dtProjBias, A: layer.A, D: layer.D }, { dInner, dState, dtRank, rule });
-      const out = project(backend, { x: scanOut, xOffset: dInner * dState, weight: layer.outProj, bias: layer.outProjBias, residual, residualOffset, rows: dModel, cols: dInner });
-      next.push({ window: convOut, windowOffset: projected + dInner, h: scanOut });
-      intermediates.push(xz, out);
-      residual = out;
-      residualOffset = 0;
-    });
-    const logits = project(backend, { x: residual, xOffset: 0, norm: { weight: normF, epsilon: model.config.normEpsilon }, weight: head, rows: vocabSize, cols: dModel });
-    return { logits, next, intermediates };
+  const pipelines = new Map<string, GPUComputePipeline>();
+  const pipelineFor = (program: Program, uniforms: Uniforms) => {
+    const key = program.code;
+    if (!pipelines.has(key)) {
+      const module = device.createShaderModule({ code: shaderModuleCode(program, uniforms) });
+      pipelines.set(key, device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "start" } }));
+    }
+    return pipelines.get(key)!;
   };
-
-  const zeroState = (): LayerState[] =>
-    model.layers.map(() => ({ window: tf.zeros([(convWidth - 1) * dInner]), windowOffset: 0, h: tf.zeros([dInner * dState]) }));
-  const disposeState = (state: LayerState[]) => tf.dispose(state.flatMap((layer) => [layer.window, layer.h]));
 
   return {
     model,
     start() {
-      let state = zeroState();
+      const stateBuffers: GPUBuffer[] = [];
+      // A state buffer pair: step parity p reads set p and writes set 1 − p.
+      const stateful = (floats: number): { read: Operand; written: Operand } => {
+        const pair = [buffer(floats), buffer(floats)];
+        stateBuffers.push(...pair);
+        return { read: (p) => pair[p], written: (p) => pair[1 - p] };
+      };
+      const logits = buffer(vocabSize);
+      const staging = buffer(vocabSize, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+      const dispatches: Dispatch[] = [];
+      const add = (program: Program, uniforms: Uniforms, output: Operand, inputs: Operand[], workgroups: number) => {
+        const pipeline = pipelineFor(program, uniforms);
+        const uniformBuffer = device.createBuffer({ size: uniformBytes(uniforms).byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+        owned.push(uniformBuffer);
+        device.queue.writeBuffer(uniformBuffer, 0, uniformBytes(uniforms));
+        const resolve = (operand: Operand, parity: 0 | 1) => (typeof operand === "function" ? operand(parity) : operand);
+        const group = (parity: 0 | 1) =>
+          device.createBindGroup({
+            layout: pipeline.getBindGroupLayout(0),
+            entries: [output, ...inputs, uniformBuffer].map((operand, binding) => ({ binding, resource: { buffer: resolve(operand, parity) } })),
+          });
+        const x = Math.min(workgroups, MAX_WORKGROUPS_PER_DIMENSION);
+        dispatches.push({ pipeline, groups: [group(0), group(1)], workgroups: [x, Math.ceil(workgroups / x)], uniformBuffer, uniforms });
+        return dispatches[dispatches.length - 1];
+      };
+      let residual: GPUBuffer = embedding;
+      const tokenDependent: { dispatch: Dispatch; field: string }[] = [];
+      layers.forEach((layer, i) => {
+        const xz = buffer(2 * dInner);
+        const convOut = stateful(projected + convWidth * dInner);
+        const scanOut = stateful(dInner * dState + dInner);
+        const out = buffer(dModel);
+        const inProj = add(PROJECTION, projectionUniforms({ rows: 2 * dInner, cols: dModel, prologue: Prologue.RmsNorm, epsilon: normEpsilon, hasBias: !!layer.inProjBias }), xz, [residual, layer.norm, layer.inProj, layer.inProjBias ?? layer.inProj, layer.inProj, layer.inProj, layer.inProj], projectionWorkgroups(2 * dInner));
+        add(PROJECTION, projectionUniforms({ rows: projected, cols: dInner, prologue: Prologue.ConvSilu, convWidth, windowOffset: projected + dInner, hasConvBias: !!layer.convBias }), convOut.written, [xz, layer.conv, layer.xProj, layer.xProj, layer.xProj, convOut.read, layer.convBias ?? layer.xProj], projectionWorkgroups(projected));
+        add(SCAN_STEP, scanStepUniforms(dInner, dState, dtRank, rule), scanOut.written, [convOut.written, xz, scanOut.read, layer.dtProj, layer.dtProjBias, layer.A, layer.D], Math.ceil(dInner / SCAN_WORKGROUP));
+        const outProj = add(PROJECTION, projectionUniforms({ rows: dModel, cols: dInner, xOffset: dInner * dState, hasBias: !!layer.outProjBias, hasResidual: true }), out, [scanOut.written, layer.outProj, layer.outProj, layer.outProjBias ?? layer.outProj, residual, layer.outProj, layer.outProj], projectionWorkgroups(dModel));
+        if (i === 0) tokenDependent.push({ dispatch: inProj, field: "xOffset" }, { dispatch: outProj, field: "residualOffset" });
+        residual = out;
+      });
+      add(PROJECTION, projectionUniforms({ rows: vocabSize, cols: dModel, prologue: Prologue.RmsNorm, epsilon: normEpsilon }), logits, [residual, normF, head, head, head, head, head], projectionWorkgroups(vocabSize));
+
+      let parity: 0 | 1 = 0;
       let position = 0;
+      let queue: Promise<unknown> = Promise.resolve();
+      const clear = () => {
+        const encoder = device.createCommandEncoder();
+        stateBuffers.forEach((b) => encoder.clearBuffer(b));
+        device.queue.submit([encoder.finish()]);
+        parity = 0;
+        position = 0;
+      };
+      clear();
+      const run = async (id: number): Promise<Float32Array> => {
+        for (const { dispatch, field } of tokenDependent) {
+          dispatch.uniforms.find(([name]) => name === field)![2] = id * dModel;
+          device.queue.writeBuffer(dispatch.uniformBuffer, 0, uniformBytes(dispatch.uniforms));
+        }
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        for (const d of dispatches) {
+          pass.setPipeline(d.pipeline);
+          pass.setBindGroup(0, d.groups[parity]);
+          pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1]);
+        }
+        pass.end();
+        encoder.copyBufferToBuffer(logits, 0, staging, 0, vocabSize * 4);
+        device.queue.submit([encoder.finish()]);
+        parity = parity === 0 ? 1 : 0;
+        position++;
+        await staging.mapAsync(GPUMapMode.READ, 0, vocabSize * 4);
+        const values = new Float32Array(staging.getMappedRange(0, vocabSize * 4).slice(0));
+        staging.unmap();
+        return values;
+      };
       return {
         get position() {
           return position;
         },
-        async step(id: number) {
+        step(id: number) {
           checkTokenIds([[id]], vocabSize);
-          const { logits, next, intermediates } = forward(id, state);
-          tf.dispose(intermediates);
-          disposeState(state);
-          state = next;
-          position++;
-          try {
-            return (await logits.data()) as Float32Array;
-          } finally {
-            logits.dispose();
-          }
+          const result = queue.then(() => run(id));
+          queue = result.catch(() => undefined);
+          return result;
         },
         reset() {
-          disposeState(state);
-          state = zeroState();
-          position = 0;
+          queue = queue.then(clear);
         },
         dispose() {
-          disposeState(state);
+          queue = queue.then(() => stateBuffers.forEach((b) => b.destroy()));
         },
       };
     },
     dispose() {
-      tf.dispose([...layers.flatMap((layer) => Object.values(layer).filter((t): t is tf.Tensor => t !== undefined)), embedding, normF, ...(head === embedding ? [] : [head])]);
+      owned.forEach((b) => b.destroy());
     },
   };
 }
-
-type Uniform = { type: "int32" | "float32"; data: number[] };
-
-/** Runs one program on (size, 1)-shaped views of `inputs` (so tfjs's shader key never changes) and returns its output. */
-function run(backend: WebGPUBackend, name: string, code: string, inputs: tf.Tensor[], outputSize: number, workgroups: number, workgroupSize: number, uniforms: [string, Uniform][]): tf.Tensor {
-  const program = {
-    variableNames: inputs.map((_, i) => `in${i}`),
-    outputShape: [outputSize],
-    shaderKey: `mambaDecode_${name}`,
-    dispatchLayout: { x: [0] },
-    dispatch: [Math.min(workgroups, 65535), Math.ceil(workgroups / 65535), 1] as [number, number, number],
-    workgroupSize: [workgroupSize, 1, 1] as [number, number, number],
-    uniforms: uniforms.map(([field, u]) => `${field} : ${u.type === "int32" ? "i32" : "f32"},`).join(" "),
-    getUserCode: () => code,
-  };
-  const views = inputs.map((t) => ({ dataId: t.dataId, dtype: t.dtype, shape: [t.size, 1] }));
-  const info = backend.runWebGPUProgram(program, views, "float32", uniforms.map(([, u]) => u));
-  return tf.engine().makeTensorFromTensorInfo(info);
-}
-
-const int = (value: number): Uniform => ({ type: "int32", data: [value] });
-const flag = (value: unknown): Uniform => int(value ? 1 : 0);
 
 /** Invocations per workgroup of the projections. */
 const PROJECTION_WORKGROUP = 256;
@@ -197,7 +258,7 @@ const enum Prologue {
  * also writes u (dInner) and the new window (k − 1, dInner) after the rows.
  * Inputs: x, norm weight or conv weight, W, bias, residual, window, conv bias.
  */
-const PROJECTION_WGSL = /* wgsl */ `
+const PROJECTION: Program = { workgroup: PROJECTION_WORKGROUP, code: /* wgsl */ `
 const WG = ${PROJECTION_WORKGROUP};
 var<workgroup> partial : array<f32, WG>;
 fn main(index : i32) {
@@ -250,25 +311,25 @@ fn main(index : i32) {
     result[row] = total;
   }
 }
-`;
+` };
 
-interface ProjectionArgs {
-  x: tf.Tensor;
-  xOffset: number;
-  /** (rows, cols), row-major */
-  weight: tf.Tensor;
+interface ProjectionOptions {
   rows: number;
   cols: number;
-  bias?: tf.Tensor;
-  residual?: tf.Tensor;
+  prologue?: Prologue;
+  xOffset?: number;
   residualOffset?: number;
-  norm?: { weight: tf.Tensor; epsilon: number };
-  conv?: { weight: tf.Tensor; bias?: tf.Tensor; width: number; window: tf.Tensor; windowOffset: number };
+  hasBias?: boolean;
+  hasResidual?: boolean;
+  convWidth?: number;
+  windowOffset?: number;
+  hasConvBias?: boolean;
+  epsilon?: number;
 }
 
 let forcedSoftwareLanes: boolean | undefined;
 
-/** Forces the lanes per row chosen for a software adapter (true) or a GPU (false), so tests check both anywhere; undefined: by adapter. */
+/** Forces the lanes per row chosen for a software adapter (true) or a GPU (false), so tests check both anywhere; undefined: by adapter. Applies to decoders made afterwards. */
 export function forceDecodeLanes(software: boolean | undefined): void {
   forcedSoftwareLanes = software;
 }
@@ -279,27 +340,23 @@ function lanesFor(rows: number): number {
   return rows < PROJECTION_WORKGROUP ? PROJECTION_WORKGROUP : 32;
 }
 
-function project(backend: WebGPUBackend, a: ProjectionArgs): tf.Tensor {
-  // Absent inputs are bound to `weight` so the bindings stay the same; the uniforms keep them unread.
-  const w = a.weight;
-  const inputs = [a.x, a.norm?.weight ?? a.conv?.weight ?? w, w, a.bias ?? w, a.residual ?? w, a.conv?.window ?? w, a.conv?.bias ?? w];
-  const lanes = lanesFor(a.rows);
-  const prologue = a.norm ? Prologue.RmsNorm : a.conv ? Prologue.ConvSilu : Prologue.Plain;
-  const outputSize = a.rows + (a.conv ? a.conv.width * a.cols : 0);
-  return run(backend, "projection", PROJECTION_WGSL, inputs, outputSize, Math.ceil(a.rows / (PROJECTION_WORKGROUP / lanes)), PROJECTION_WORKGROUP, [
-    ["rows", int(a.rows)],
-    ["cols", int(a.cols)],
-    ["lanes", int(lanes)],
-    ["prologue", int(prologue)],
-    ["xOffset", int(a.xOffset)],
-    ["residualOffset", int(a.residualOffset ?? 0)],
-    ["hasBias", flag(a.bias)],
-    ["hasResidual", flag(a.residual)],
-    ["convWidth", int(a.conv?.width ?? 1)],
-    ["windowOffset", int(a.conv?.windowOffset ?? 0)],
-    ["hasConvBias", flag(a.conv?.bias)],
-    ["epsilon", { type: "float32", data: [a.norm?.epsilon ?? 0] }],
-  ]);
+const projectionWorkgroups = (rows: number) => Math.ceil(rows / (PROJECTION_WORKGROUP / lanesFor(rows)));
+
+function projectionUniforms(o: ProjectionOptions): Uniforms {
+  return [
+    ["rows", "i32", o.rows],
+    ["cols", "i32", o.cols],
+    ["lanes", "i32", lanesFor(o.rows)],
+    ["prologue", "i32", o.prologue ?? Prologue.Plain],
+    ["xOffset", "i32", o.xOffset ?? 0],
+    ["residualOffset", "i32", o.residualOffset ?? 0],
+    ["hasBias", "i32", o.hasBias ? 1 : 0],
+    ["hasResidual", "i32", o.hasResidual ? 1 : 0],
+    ["convWidth", "i32", o.convWidth ?? 1],
+    ["windowOffset", "i32", o.windowOffset ?? 0],
+    ["hasConvBias", "i32", o.hasConvBias ? 1 : 0],
+    ["epsilon", "f32", o.epsilon ?? 0],
+  ];
 }
 
 const SCAN_WORKGROUP = 64;
@@ -309,7 +366,7 @@ const SCAN_WORKGROUP = 64;
  * h[d, n] ← e^{ΔA[d,n]}·h[d, n] + B̄·B[n]·u[d] (B̄/B = Δ, or Δ(e^{ΔA} − 1)/(ΔA) for ZOH);
  * yGated[d] = (Σ_n C[n]·h[d, n] + D[d]·u[d])·SiLU(z[d]). Output: h (dInner, dState), then yGated.
  */
-const SCAN_STEP_WGSL = /* wgsl */ `
+const SCAN_STEP: Program = { workgroup: SCAN_WORKGROUP, code: /* wgsl */ `
 // log(1 + w) for w in [0, 1]: its series below 0.1, where 1 + w loses w's low bits.
 fn log1pSmall(w : f32) -> f32 {
   if (w < 0.1) { return w * (1.0 - w * (1.0 / 2.0 - w * (1.0 / 3.0 - w * (1.0 / 4.0 - w * (1.0 / 5.0 - w * (1.0 / 6.0 - w / 7.0)))))); }
@@ -349,18 +406,11 @@ fn main(index : i32) {
   }
   result[dInner * N + d] = (y + in6[d] * u) * gate / (1.0 + exp(-gate));
 }
-`;
+` };
 
-function scanStep(
-  backend: WebGPUBackend,
-  a: { projected: tf.Tensor; xz: tf.Tensor; h: tf.Tensor; dtProj: tf.Tensor; dtProjBias: tf.Tensor; A: tf.Tensor; D: tf.Tensor },
-  { dInner, dState, dtRank, rule }: { dInner: number; dState: number; dtRank: number; rule: BRule },
-): tf.Tensor {
-  const inputs = [a.projected, a.xz, a.h, a.dtProj, a.dtProjBias, a.A, a.D];
-  return run(backend, "scanStep", SCAN_STEP_WGSL, inputs, dInner * dState + dInner, Math.ceil(dInner / SCAN_WORKGROUP), SCAN_WORKGROUP, [
-    ["dInner", int(dInner)],
-    ["state", int(dState)],
-    ["dtRank", int(dtRank)],
-    ["rule", int(rule === "mamba" ? 0 : 1)],
-  ]);
-}
+const scanStepUniforms = (dInner: number, state: number, dtRank: number, rule: BRule): Uniforms => [
+  ["dInner", "i32", dInner],
+  ["state", "i32", state],
+  ["dtRank", "i32", dtRank],
+  ["rule", "i32", rule === "mamba" ? 0 : 1],
+];

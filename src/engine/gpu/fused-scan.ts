@@ -12,7 +12,7 @@ import { packedOffsets, type PackedScanOffsets, type ScanLayoutName, type ScanSi
 import { scanFloat32 } from "./scan-cpu.js";
 import { scanWebGL } from "./scan-webgl.js";
 import { chunkedScanWebGPU } from "./scan-chunked.js";
-import { scanWebGPU, WEBGPU_MAX_STATE, type WebGPUScanKernel } from "./scan-webgpu.js";
+import { SEQUENTIAL_MAX_STATE, sequentialScanWebGPU } from "./scan-sequential.js";
 
 /** The scan's inputs as tensors of any shape holding the elements in `layout` order; D and z optional. */
 export interface ScanTensorInputs {
@@ -25,20 +25,19 @@ export interface ScanTensorInputs {
   z?: tf.Tensor;
 }
 
-/** The WGSL kernels: "chunked" (scan-chunked.ts) for GPUs, the two of scan-webgpu.ts otherwise. */
-export type WebGPUKernelName = "chunked" | WebGPUScanKernel;
+/** The WGSL kernels: "chunked" (scan-chunked.ts) for GPUs, "sequential" (scan-sequential.ts) for software adapters. */
+export type WebGPUKernelName = "chunked" | "sequential";
 
 let forcedKernel: WebGPUKernelName | undefined;
-let forcedSplit: number | undefined;
+let forcedSlots: number | undefined;
 
 /**
- * Forces one WGSL kernel (tests check every variant on any adapter), and how it splits the work:
- * channels per workgroup for "parallel", chunks per channel for "chunked"; undefined: chosen by
- * adapter and sizes.
+ * Forces one WGSL kernel (tests check both on any adapter), and for "chunked" the chunks per channel;
+ * undefined: chosen by adapter and sizes.
  */
-export function forceWebGPUScanKernel(kernel: WebGPUKernelName | undefined, split?: number): void {
+export function forceWebGPUScanKernel(kernel: WebGPUKernelName | undefined, slots?: number): void {
   forcedKernel = kernel;
-  forcedSplit = split;
+  forcedSlots = slots;
 }
 
 /**
@@ -70,13 +69,13 @@ export function fusedScan(
   return tf.tidy(() => {
     const tensors = { ...inputs, D: inputs.D ?? tf.zeros([sizes.channels]) };
     if (backendName === "webgpu") {
-      check(sizes.state <= WEBGPU_MAX_STATE, `scan: state size ${sizes.state} exceeds the WebGPU kernel's maximum of ${WEBGPU_MAX_STATE}`);
       const backend = tf.backend() as WebGPUBackend;
       const kernel = webgpuScanKernel();
+      check(kernel === "chunked" || sizes.state <= SEQUENTIAL_MAX_STATE, `scan: state size ${sizes.state} exceeds the sequential WebGPU kernel's maximum of ${SEQUENTIAL_MAX_STATE}`);
       const info =
         kernel === "chunked"
-          ? chunkedScanWebGPU(backend, tensors, sizes, layout, rule, keepRaw, undefined, forcedSplit)
-          : scanWebGPU(backend, tensors, sizes, layout, rule, keepRaw, kernel, undefined, forcedSplit);
+          ? chunkedScanWebGPU(backend, tensors, sizes, layout, rule, keepRaw, undefined, forcedSlots)
+          : sequentialScanWebGPU(backend, tensors, sizes, layout, rule, keepRaw);
       return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor1D;
     }
     if (backendName === "webgl") return scanWebGL(tf.backend() as MathBackendWebGL, tensors, sizes, layout, rule, keepRaw);

@@ -20,8 +20,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import type { BRule } from "../types.js";
 import { packedOffsets, scanStrides, type ScanLayoutName, type ScanSizes } from "./layout.js";
-import type { ScanTensors } from "./scan-webgpu.js";
-import { unrolled, WRITE_TOKEN_WGSL } from "./wgsl.js";
+import { runScanProgram, unrolled, WRITE_TOKEN_WGSL, type ScanTensors } from "./wgsl.js";
 
 /** Compile-time shape: invocations per workgroup, tokens per unrolled step (a multiple of 4), states held in registers. */
 export interface ChunkedTiling {
@@ -268,9 +267,6 @@ fn main(index : i32) {
 `;
 }
 
-/** WebGPU's guaranteed limit on workgroups along one dispatch dimension. */
-const MAX_WORKGROUPS_PER_DIMENSION = 65535;
-
 /** Runs the chunked kernel; returns the packed float32 buffer of layout.ts as a new 1-D tensor. */
 export function chunkedScanWebGPU(
   backend: WebGPUBackend,
@@ -285,7 +281,6 @@ export function chunkedScanWebGPU(
   const { batch, channels, length } = sizes;
   const perGroup = tiling.workgroup / slots;
   const groupsPerRow = Math.ceil(channels / perGroup);
-  const workgroups = batch * groupsPerRow;
   const offsets = packedOffsets(sizes, keepRaw);
   const variant = chunkedVariant(sizes, layout, rule, tiling);
   const values: Record<(typeof CHUNKED_UNIFORMS)[number], number> = {
@@ -299,19 +294,13 @@ export function chunkedScanWebGPU(
     finalStateOffset: offsets.finalState,
     rawOffset: offsets.raw,
   };
-  const program = {
-    variableNames: ["u", "delta", "A", "B", "C", "D", "Z"],
-    variableComponents: chunkedComponents(variant),
-    outputShape: [offsets.total],
+  return runScanProgram(backend, tensors, {
     shaderKey: `mambaChunkedSelectiveScan_${tiling.workgroup}x${tiling.step}x${tiling.states}_${chunkedVariantKey(variant)}`,
-    dispatchLayout: { x: [0] },
-    dispatch: [Math.min(workgroups, MAX_WORKGROUPS_PER_DIMENSION), Math.ceil(workgroups / MAX_WORKGROUPS_PER_DIMENSION), 1] as [number, number, number],
-    workgroupSize: [tiling.workgroup, 1, 1] as [number, number, number],
-    uniforms: CHUNKED_UNIFORMS.map((name) => `${name} : i32,`).join(" "),
-    getUserCode: () => chunkedScanShader(tiling, variant),
-  };
-  const { u, delta, A, B, C, D } = tensors;
-  const inputs = [u, delta, A, B, C, D, tensors.z ?? u].map((t) => ({ dataId: t.dataId, dtype: t.dtype, shape: [t.size, 1] }));
-  const uniformData = CHUNKED_UNIFORMS.map((name) => ({ type: "int32" as const, data: [values[name]] }));
-  return backend.runWebGPUProgram(program, inputs, "float32", uniformData);
+    code: chunkedScanShader(tiling, variant),
+    outputSize: offsets.total,
+    workgroup: tiling.workgroup,
+    workgroups: batch * groupsPerRow,
+    uniforms: CHUNKED_UNIFORMS.map((name) => [name, values[name]]),
+    components: chunkedComponents(variant),
+  });
 }

@@ -1,4 +1,6 @@
-/** WGSL pieces the fused-scan kernels share (scan-webgpu.ts, scan-chunked.ts). */
+/** What the fused-scan kernels share (scan-chunked.ts, scan-sequential.ts): WGSL pieces and how a kernel runs on tfjs. */
+import type * as tf from "@tensorflow/tfjs-core";
+import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 
 /** `line(i)` for i = 0 … count − 1, one per line: the unrolled body of a loop. */
 export const unrolled = (count: number, line: (i: number) => string) => Array.from({ length: count }, (_, i) => line(i)).join("\n");
@@ -12,3 +14,52 @@ fn writeToken(at : i32, y : f32, skip : f32, x : f32, gate : f32) {
   if (uniforms.keepRaw == 1) { result[uniforms.rawOffset + at] = y; }
 }
 `;
+
+/** Tensors of one scan on the WebGPU backend; D is required here (zeros when the scan has none). */
+export interface ScanTensors {
+  u: tf.Tensor;
+  delta: tf.Tensor;
+  A: tf.Tensor;
+  B: tf.Tensor;
+  C: tf.Tensor;
+  D: tf.Tensor;
+  /** Omitted: no gate. Any tensor is bound in its place so the kernel's bindings stay the same. */
+  z?: tf.Tensor;
+}
+
+/** What a scan kernel needs besides its tensors; uniforms are i32, in declaration order. */
+export interface ScanProgram {
+  shaderKey: string;
+  code: string;
+  outputSize: number;
+  workgroup: number;
+  workgroups: number;
+  uniforms: [string, number][];
+  /** Components of each binding (u, delta, A, B, C, D, z): 4 for vec4 reads; default all 1. */
+  components?: number[];
+}
+
+/** WebGPU's guaranteed limit on workgroups along one dispatch dimension. */
+const MAX_WORKGROUPS_PER_DIMENSION = 65535;
+
+/**
+ * Runs a scan kernel on tfjs's WebGPU backend; returns its flat float32 output. All inputs are passed
+ * as (size, 1) tensors so that tfjs's shader key (which looks at ranks and broadcasting) never
+ * changes, and the dispatch is two-dimensional past 65535 workgroups (the kernels index workgroups flat).
+ */
+export function runScanProgram(backend: WebGPUBackend, tensors: ScanTensors, p: ScanProgram): tf.TensorInfo {
+  const program = {
+    variableNames: ["u", "delta", "A", "B", "C", "D", "Z"],
+    variableComponents: p.components,
+    outputShape: [p.outputSize],
+    shaderKey: p.shaderKey,
+    dispatchLayout: { x: [0] },
+    dispatch: [Math.min(p.workgroups, MAX_WORKGROUPS_PER_DIMENSION), Math.ceil(p.workgroups / MAX_WORKGROUPS_PER_DIMENSION), 1] as [number, number, number],
+    workgroupSize: [p.workgroup, 1, 1] as [number, number, number],
+    uniforms: p.uniforms.map(([name]) => `${name} : i32,`).join(" "),
+    getUserCode: () => p.code,
+  };
+  const { u, delta, A, B, C, D } = tensors;
+  const inputs = [u, delta, A, B, C, D, tensors.z ?? u].map((t) => ({ dataId: t.dataId, dtype: t.dtype, shape: [t.size, 1] }));
+  return backend.runWebGPUProgram(program, inputs, "float32", p.uniforms.map(([, value]) => ({ type: "int32" as const, data: [value] })));
+}
