@@ -20,6 +20,7 @@ import { check } from "../errors.js";
 import { checkTokenIds } from "../model.js";
 import type { BRule, MambaModel, Numbers } from "../types.js";
 import { softwareAdapter } from "./fused-scan.js";
+import { ZOH_SCALE_WGSL } from "./wgsl.js";
 
 /** A model's weights on the GPU for decoding; `start` makes decoding states that share them. */
 export interface GpuDecoder {
@@ -377,14 +378,12 @@ fn softplus(v : f32) -> f32 {
   if (v > 20.0) { return v; }
   return max(v, 0.0) + log1pSmall(exp(-abs(v)));
 }
-// B̄/B: Δ (rule 0) or Δ·(e^z − 1)/z, z = ΔA (rule 1), by its series where |z| < 0.5.
+// B̄/B: Δ (rule 0) or ZOH's Δ·(e^z − 1)/z with z = ΔA (rule 1).
 fn inputScale(dt : f32, z : f32, decay : f32) -> f32 {
   if (uniforms.rule == 0) { return dt; }
-  if (abs(z) < 0.5) {
-    return dt * (1.0 + z * (1.0 / 2.0 + z * (1.0 / 6.0 + z * (1.0 / 24.0 + z * (1.0 / 120.0 + z * (1.0 / 720.0 + z * (1.0 / 5040.0 + z / 40320.0)))))));
-  }
-  return dt * (decay - 1.0) / z;
+  return zohScale(dt, z, decay, dt / z);
 }
+${ZOH_SCALE_WGSL}
 fn main(index : i32) {
   let d = index;
   let dInner = uniforms.dInner;

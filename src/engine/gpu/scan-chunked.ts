@@ -20,7 +20,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import type { BRule } from "../types.js";
 import { packedOffsets, scanStrides, type ScanLayoutName, type ScanSizes } from "./layout.js";
-import { runScanProgram, unrolled, WRITE_TOKEN_WGSL, type ScanTensors } from "./wgsl.js";
+import { runScanProgram, unrolled, WRITE_TOKEN_WGSL, ZOH_SCALE_WGSL, type ScanTensors } from "./wgsl.js";
 
 /** Compile-time shape: invocations per workgroup, tokens per unrolled step (a multiple of 4), states held in registers. */
 export interface ChunkedTiling {
@@ -92,16 +92,6 @@ export function chunkedComponents(v: ChunkedVariant): number[] {
   const bc = v.vectorBC ? 4 : 1;
   return [x, x, 1, bc, bc, 1, x];
 }
-
-/** (e^z − 1)/z: its series where |z| < 0.5 (e^z − 1 cancels there), else from the decay 2^{z·log₂e} already computed. */
-const ZOH_WGSL = /* wgsl */ `
-fn zohScale(dt : f32, z : f32, decay : f32, inverseA : f32) -> f32 {
-  if (abs(z) < 0.5) {
-    return dt * (1.0 + z * (1.0 / 2.0 + z * (1.0 / 6.0 + z * (1.0 / 24.0 + z * (1.0 / 120.0 + z * (1.0 / 720.0 + z * (1.0 / 5040.0 + z / 40320.0)))))));
-  }
-  return (decay - 1.0) * inverseA;
-}
-`;
 
 /** The WGSL of one variant; see the module comment for the three phases. */
 export function chunkedScanShader({ workgroup, step, states: K }: ChunkedTiling, v: ChunkedVariant): string {
@@ -189,7 +179,7 @@ const LOG2E = 1.4426950408889634;
 var<workgroup> summaryState : array<f32, ${K * workgroup}>;
 var<workgroup> summaryDelta : array<f32, ${workgroup}>;
 ${WRITE_TOKEN_WGSL}
-${v.rule === "zoh" ? ZOH_WGSL : ""}
+${v.rule === "zoh" ? ZOH_SCALE_WGSL : ""}
 fn main(index : i32) {
   let invocation = i32(localIndex);
   let G = uniforms.channelsPerGroup;

@@ -11,7 +11,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { packedOffsets, scanStrides, type ScanLayoutName, type ScanSizes } from "./layout.js";
 import type { BRule } from "../types.js";
-import { runScanProgram, unrolled, WRITE_TOKEN_WGSL, type ScanTensors } from "./wgsl.js";
+import { runScanProgram, unrolled, WRITE_TOKEN_WGSL, ZOH_SCALE_WGSL, type ScanTensors } from "./wgsl.js";
 
 /**
  * The kernel's compile-time shape: invocations per workgroup; tokens loaded at once; states per lane.
@@ -39,12 +39,12 @@ const UNIFORMS = [
 
 /** WGSL both kernels share: B̄'s scale and the write of one token's outputs. */
 const SHARED_WGSL = /* wgsl */ `
-// B̄/B: Δ (rule 0, Mamba) or Δ·(e^z − 1)/z with z = ΔA (rule 1, ZOH); a series near 0, where e^z − 1 cancels.
+// B̄/B: Δ (rule 0, Mamba) or ZOH's Δ·(e^z − 1)/z with z = ΔA (rule 1).
 fn inputScale(dt : f32, z : f32) -> f32 {
   if (uniforms.rule == 0) { return dt; }
-  if (abs(z) < 0.1) { return dt * (1.0 + z * (0.5 + z * (1.0 / 6.0 + z * (1.0 / 24.0 + z / 120.0)))); }
-  return dt * (exp(z) - 1.0) / z;
+  return zohScale(dt, z, exp(z), dt / z);
 }
+${ZOH_SCALE_WGSL}
 ${WRITE_TOKEN_WGSL}`;
 
 /**

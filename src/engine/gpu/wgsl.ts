@@ -15,6 +15,19 @@ fn writeToken(at : i32, y : f32, skip : f32, x : f32, gate : f32) {
 }
 `;
 
+/**
+ * ZOH's B̄/B = Δ·(e^z − 1)/z for z = ΔA: by its series where |z| < 0.5 (e^z − 1 cancels there; the
+ * series' error is below 1e-8 there), else from the decay e^z the kernel has already computed, and 1/A.
+ */
+export const ZOH_SCALE_WGSL = /* wgsl */ `
+fn zohScale(dt : f32, z : f32, decay : f32, inverseA : f32) -> f32 {
+  if (abs(z) < 0.5) {
+    return dt * (1.0 + z * (1.0 / 2.0 + z * (1.0 / 6.0 + z * (1.0 / 24.0 + z * (1.0 / 120.0 + z * (1.0 / 720.0 + z * (1.0 / 5040.0 + z / 40320.0)))))));
+  }
+  return (decay - 1.0) * inverseA;
+}
+`;
+
 /** Tensors of one scan on the WebGPU backend; D is required here (zeros when the scan has none). */
 export interface ScanTensors {
   u: tf.Tensor;
