@@ -14,6 +14,7 @@ import { createGpuEngine, type GpuEngine } from "../../src/engine/gpu/engine.js"
 import { maxRelativeError } from "../../src/engine/gpu/relative-error.js";
 import { forceWebGPUScanKernel, fusedScan, unpackScanArrays, webgpuScanKernel } from "../../src/engine/gpu/fused-scan.js";
 import { packedOffsets, sizesOf } from "../../src/engine/gpu/layout.js";
+import { CHUNKED_TILING, chunkedVariant, chunkedVariantKey } from "../../src/engine/gpu/scan-chunked.js";
 import { forceDecodeLanes, uploadDecoder } from "../../src/engine/gpu/decode-step.js";
 import { loadMambaCheckpoint } from "../../src/engine/checkpoint.js";
 import { swapAxes } from "../../src/engine/layers.js";
@@ -212,6 +213,14 @@ const api = {
       counts.push(tf.memory().numTensors);
     }
     return counts;
+  },
+
+  /** Distinct pipelines the chunked kernel needs for these shapes in both rules and layouts. */
+  chunkedVariantCount(shapes: { batch: number; channels: number; length: number; state: number }[]): number {
+    const keys = shapes.flatMap((sizes) =>
+      (["mamba", "zoh"] as const).flatMap((rule) => (["channels-first", "tokens-first"] as const).map((layout) => chunkedVariantKey(chunkedVariant(sizes, layout, rule, CHUNKED_TILING)))),
+    );
+    return new Set(keys).size;
   },
 
   /** Number of compiled WebGPU pipelines, to show that new sizes reuse the fused kernel. */

@@ -19,8 +19,8 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import type { BRule } from "../types.js";
-import { packedOffsets, scanStrides, type ScanLayoutName, type ScanSizes } from "./layout.js";
-import { runScanProgram, unrolled, WRITE_TOKEN_WGSL, ZOH_SCALE_WGSL, type ScanTensors } from "./wgsl.js";
+import type { ScanLayoutName, ScanSizes } from "./layout.js";
+import { commonScanUniforms, runScanProgram, unrolled, WRITE_TOKEN_WGSL, ZOH_SCALE_WGSL, type ScanTensors } from "./wgsl.js";
 
 /** Compile-time shape: invocations per workgroup, tokens per unrolled step (a multiple of 4), states held in registers. */
 export interface ChunkedTiling {
@@ -268,28 +268,22 @@ export function chunkedScanWebGPU(
   tiling: ChunkedTiling = CHUNKED_TILING,
   slots = chunkedSlots(sizes, layout, tiling),
 ): tf.TensorInfo {
-  const { batch, channels, length } = sizes;
   const perGroup = tiling.workgroup / slots;
-  const groupsPerRow = Math.ceil(channels / perGroup);
-  const offsets = packedOffsets(sizes, keepRaw);
+  const groupsPerRow = Math.ceil(sizes.channels / perGroup);
   const variant = chunkedVariant(sizes, layout, rule, tiling);
+  const common = commonScanUniforms(sizes, layout, keepRaw, tensors.z !== undefined);
   const values: Record<(typeof CHUNKED_UNIFORMS)[number], number> = {
-    ...sizes,
+    ...common,
     channelsPerGroup: perGroup,
     groupsPerRow,
-    chunkLength: chunkLength(length, slots, tiling),
-    hasZ: tensors.z ? 1 : 0,
-    keepRaw: keepRaw ? 1 : 0,
-    ...scanStrides(layout, sizes),
-    finalStateOffset: offsets.finalState,
-    rawOffset: offsets.raw,
+    chunkLength: chunkLength(sizes.length, slots, tiling),
   };
   return runScanProgram(backend, tensors, {
     shaderKey: `mambaChunkedSelectiveScan_${tiling.workgroup}x${tiling.step}x${tiling.states}_${chunkedVariantKey(variant)}`,
     code: chunkedScanShader(tiling, variant),
-    outputSize: offsets.total,
+    outputSize: common.outputSize,
     workgroup: tiling.workgroup,
-    workgroups: batch * groupsPerRow,
+    workgroups: sizes.batch * groupsPerRow,
     uniforms: CHUNKED_UNIFORMS.map((name) => [name, values[name]]),
     components: chunkedComponents(variant),
   });

@@ -9,9 +9,9 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
-import { packedOffsets, scanStrides, type ScanLayoutName, type ScanSizes } from "./layout.js";
+import type { ScanLayoutName, ScanSizes } from "./layout.js";
 import type { BRule } from "../types.js";
-import { runScanProgram, unrolled, WRITE_TOKEN_WGSL, ZOH_SCALE_WGSL, type ScanTensors } from "./wgsl.js";
+import { commonScanUniforms, runScanProgram, unrolled, WRITE_TOKEN_WGSL, ZOH_SCALE_WGSL, type ScanTensors } from "./wgsl.js";
 
 /**
  * The kernel's compile-time shape: invocations per workgroup; tokens loaded at once; states per lane.
@@ -130,30 +130,24 @@ export function sequentialScanWebGPU(
   keepRaw: boolean,
   tiling: SequentialTiling = SEQUENTIAL_TILING,
 ): tf.TensorInfo {
-  const { batch, channels, state } = sizes;
-  const lanes = lanesPerChannel(state, tiling.states);
+  const lanes = lanesPerChannel(sizes.state, tiling.states);
   const perGroup = tiling.workgroup / lanes;
-  const groupsPerRow = Math.ceil(channels / perGroup);
-  const offsets = packedOffsets(sizes, keepRaw);
+  const groupsPerRow = Math.ceil(sizes.channels / perGroup);
+  const common = commonScanUniforms(sizes, layout, keepRaw, tensors.z !== undefined);
   const values: Record<(typeof UNIFORMS)[number], number> = {
-    ...sizes,
+    ...common,
     lanes,
-    statesPerLane: Math.ceil(state / lanes),
+    statesPerLane: Math.ceil(sizes.state / lanes),
     channelsPerGroup: perGroup,
     groupsPerRow,
     rule: rule === "mamba" ? 0 : 1,
-    hasZ: tensors.z ? 1 : 0,
-    keepRaw: keepRaw ? 1 : 0,
-    ...scanStrides(layout, sizes),
-    finalStateOffset: offsets.finalState,
-    rawOffset: offsets.raw,
   };
   return runScanProgram(backend, tensors, {
     shaderKey: `mambaSequentialSelectiveScan_${tiling.chunk}x${tiling.workgroup}x${tiling.states}`,
     code: sequentialScanShader(tiling),
-    outputSize: offsets.total,
+    outputSize: common.outputSize,
     workgroup: tiling.workgroup,
-    workgroups: batch * groupsPerRow,
+    workgroups: sizes.batch * groupsPerRow,
     uniforms: UNIFORMS.map((name) => [name, values[name]]),
   });
 }

@@ -1,6 +1,7 @@
 /** What the fused-scan kernels share (scan-chunked.ts, scan-sequential.ts): WGSL pieces and how a kernel runs on tfjs. */
 import type * as tf from "@tensorflow/tfjs-core";
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
+import { packedOffsets, scanStrides, type ScanLayoutName, type ScanSizes } from "./layout.js";
 
 /** `line(i)` for i = 0 … count − 1, one per line: the unrolled body of a loop. */
 export const unrolled = (count: number, line: (i: number) => string) => Array.from({ length: count }, (_, i) => line(i)).join("\n");
@@ -50,6 +51,20 @@ export interface ScanProgram {
   uniforms: [string, number][];
   /** Components of each binding (u, delta, A, B, C, D, z): 4 for vec4 reads; default all 1. */
   components?: number[];
+}
+
+/** The uniforms every scan kernel reads: sizes, the layout's strides, the switches, where the outputs go. */
+export function commonScanUniforms(sizes: ScanSizes, layout: ScanLayoutName, keepRaw: boolean, hasZ: boolean) {
+  const offsets = packedOffsets(sizes, keepRaw);
+  return {
+    ...sizes,
+    hasZ: hasZ ? 1 : 0,
+    keepRaw: keepRaw ? 1 : 0,
+    ...scanStrides(layout, sizes),
+    finalStateOffset: offsets.finalState,
+    rawOffset: offsets.raw,
+    outputSize: offsets.total,
+  };
 }
 
 /** WebGPU's guaranteed limit on workgroups along one dispatch dimension. */
