@@ -35,7 +35,7 @@ async function adapter(): Promise<Record<string, unknown>> {
   return {
     backend: chosen.backend,
     reason: chosen.reason,
-    webgpu: info ? { vendor: info.vendor, architecture: info.architecture, description: info.description, fallback: gpuAdapter!.isFallbackAdapter } : null,
+    webgpu: info ? { vendor: info.vendor, architecture: info.architecture, description: info.description, fallback: (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? gpuAdapter!.isFallbackAdapter } : null,
     webgl2: gl ? gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER) : null,
     userAgent: navigator.userAgent,
   };
