@@ -31,7 +31,7 @@ copyFileSync(join(here, "..", "hf_mamba_reference.py"), join(out, "hf_mamba_refe
 writeFileSync(
   join(out, "run.sh"),
   `#!/usr/bin/env bash
-# On the GPU host, from the repository root: bash .gpubrowser/device.sh exec bash ${process.argv[2] ?? ".devrun/kernel-browser"}/run.sh
+# On the GPU host, from the repository root: bash .gpubrowser/device.sh exec bash THIS_FOLDER/run.sh [gpu-host.mjs options]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export PYTHONUNBUFFERED=1
