@@ -112,16 +112,28 @@ function channelSubset(inputs: SelectiveScanInputs, count: number): SelectiveSca
  * `maxChannels` channels per batch row to keep the reference affordable at the largest shapes.
  */
 export function checkAgainstReference(inputs: SelectiveScanInputs, out: ArrayLike<number>, maxChannels = 128): number {
+  return referenceChecker(inputs, maxChannels)(out);
+}
+
+/** checkAgainstReference with the reference computed once, for checking many kernels' outputs. */
+export function referenceChecker(inputs: SelectiveScanInputs, maxChannels = 128): (out: ArrayLike<number>) => number {
   const subset = channelSubset(inputs, maxChannels);
   const expected = selectiveScan(subset).yGated;
   const { batch, channels, length } = inputs;
-  const got = new Float64Array(expected.length);
-  for (let b = 0; b < batch; b++) {
-    for (let c = 0; c < subset.channels; c++) {
-      for (let t = 0; t < length; t++) got[(b * subset.channels + c) * length + t] = out[(b * channels + c) * length + t];
+  return (out) => {
+    const got = new Float64Array(expected.length);
+    for (let b = 0; b < batch; b++) {
+      for (let c = 0; c < subset.channels; c++) {
+        for (let t = 0; t < length; t++) got[(b * subset.channels + c) * length + t] = out[(b * channels + c) * length + t];
+      }
     }
-  }
-  return maxRelativeError(got, expected);
+    return maxRelativeError(got, expected);
+  };
+}
+
+/** Bytes the scan must move at least: u, Δ, z in and out back (4 · B·D·L floats), B and C in, the final state out. */
+export function trafficFloorBytes({ B, L, D, N }: BenchShape): number {
+  return 4 * (4 * B * D * L + 2 * B * N * L + B * D * N + 2 * D * N + D);
 }
 
 export function median(values: number[]): number {

@@ -19,7 +19,12 @@ import type { BRule, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } 
 import { createGpuEngine } from "../../src/engine/gpu/engine.js";
 import { requestedTfjsBackend } from "../../src/components/page-engine.js";
 import { maxRelativeError } from "../../src/engine/gpu/relative-error.js";
-import { forceWebGPUScanKernel, webgpuScanKernel } from "../../src/engine/gpu/fused-scan.js";
+import { forceWebGPUScanKernel, fusedScan, unpackScanArrays, webgpuScanKernel } from "../../src/engine/gpu/fused-scan.js";
+import { packedOffsets, sizesOf } from "../../src/engine/gpu/layout.js";
+import { CHUNKED_TILING, chunkedVariant, chunkedVariantKey } from "../../src/engine/gpu/scan-chunked.js";
+import { forceDecodeLanes, uploadDecoder } from "../../src/engine/gpu/decode-step.js";
+import { swapAxes } from "../../src/engine/layers.js";
+import { initialLmState, lmStep } from "../../src/engine/model.js";
 import { showBackend } from "../../src/components/backend-badge.js";
 
 export interface ScanErrors {
@@ -61,11 +66,11 @@ function randomOverrides(inputs: SelectiveScanInputs, seed: number): ScanOverrid
   };
 }
 
-// `?kernel=parallel|sequential[&groups=G]` forces one WGSL kernel (and G channels per workgroup), so
-// every variant is checked on this machine's adapter.
+// `?kernel=chunked|sequential[&slots=S]` forces one WGSL kernel (and S chunks per channel), so every
+// variant is checked on this machine's adapter.
 const query = new URLSearchParams(location.search);
 const kernel = query.get("kernel");
-if (kernel === "parallel" || kernel === "sequential") forceWebGPUScanKernel(kernel, Number(query.get("groups")) || undefined);
+if (kernel === "chunked" || kernel === "sequential") forceWebGPUScanKernel(kernel, Number(query.get("slots")) || undefined);
 
 let engine: Engine | undefined;
 const reference = createReferenceEngine();
@@ -94,6 +99,60 @@ const api = {
     if (overridesSeed === undefined) return scanErrors(await engine!.scan(inputs), selectiveScan(inputs));
     const overrides = randomOverrides(inputs, overridesSeed);
     return scanErrors(await engine!.scan(inputs, overrides), selectiveScan(applyScanOverrides(inputs, overrides)));
+  },
+
+  /**
+   * The same random case laid out token-major (the block's layout: u, Δ, z (batch, length, channels),
+   * B, C (batch, length, state)) through fusedScan directly; errors against the float64 reference.
+   */
+  async randomTokenMajor(spec: RandomScanSpec): Promise<ScanErrors> {
+    const inputs = randomScanCase(spec, spec.rule, spec.seed, spec.withGate);
+    const { batch, channels, length, state } = inputs;
+    const sizes = sizesOf(inputs);
+    const packed = tf.tidy(() => {
+      const laid = (values: ArrayLike<number>, rows: number) => tf.tensor1d(Float32Array.from(swapAxes(values, batch, rows, length)));
+      const z = inputs.z ? laid(inputs.z, channels) : undefined;
+      const tensor = (values: ArrayLike<number>) => tf.tensor1d(Float32Array.from(values));
+      return fusedScan({ u: laid(inputs.u, channels), delta: laid(inputs.delta, channels), A: tensor(inputs.A), B: laid(inputs.B, state), C: laid(inputs.C, state), D: tensor(inputs.D!), z }, sizes, "tokens-first", spec.rule, true);
+    });
+    const values = (await packed.data()) as Float32Array;
+    packed.dispose();
+    const got = unpackScanArrays(values, packedOffsets(sizes, true));
+    const back = (values: Float32Array) => swapAxes(values, batch, length, channels);
+    return scanErrors({ yGated: back(got.out), y: back(got.raw!), finalState: got.finalState }, selectiveScan(inputs));
+  },
+
+  /**
+   * The GPU decode step on a checkpoint served under `folder` against the float64 lmStep, token by
+   * token, both B rules, with the lanes per row of a software adapter or of a GPU: the worst relative
+   * error of the logits, and of the logits after a reset and the same tokens again.
+   */
+  async decode(folder: string, steps: number, softwareLanes: boolean): Promise<{ logits: number; afterReset: number; tensorsLeft: number }> {
+    const read = async (name: string) => (await fetch(`${folder}/${name}`)).arrayBuffer();
+    const model = loadMambaCheckpoint(JSON.parse(new TextDecoder().decode(await read("config.json"))), new Uint8Array(await read("model.safetensors")));
+    const tensorsBefore = tf.memory().numTensors;
+    let logits = 0;
+    let afterReset = 0;
+    forceDecodeLanes(softwareLanes);
+    for (const rule of ["mamba", "zoh"] as const) {
+      const decoder = uploadDecoder(model, rule);
+      const state = decoder.start();
+      const ids = Array.from({ length: steps }, (_, i) => (i * 7 + 3) % model.config.vocabSize);
+      let reference = initialLmState(model);
+      const expected: Float64Array[] = [];
+      for (const id of ids) {
+        const step = lmStep(model, reference, id, rule);
+        reference = step.state;
+        expected.push(step.logits);
+        logits = Math.max(logits, maxRelativeError(await state.step(id), step.logits));
+      }
+      state.reset();
+      for (const [i, id] of ids.entries()) afterReset = Math.max(afterReset, maxRelativeError(await state.step(id), expected[i]));
+      state.dispose();
+      decoder.dispose();
+    }
+    forceDecodeLanes(undefined);
+    return { logits, afterReset, tensorsLeft: tf.memory().numTensors - tensorsBefore };
   },
 
   /** A fresh block (official init) on random input, with or without overrides: worst error per output. */
@@ -144,6 +203,14 @@ const api = {
       counts.push(tf.memory().numTensors);
     }
     return counts;
+  },
+
+  /** Distinct pipelines the chunked kernel needs for these shapes in both rules and layouts. */
+  chunkedVariantCount(shapes: { batch: number; channels: number; length: number; state: number }[]): number {
+    const keys = shapes.flatMap((sizes) =>
+      (["mamba", "zoh"] as const).flatMap((rule) => (["channels-first", "tokens-first"] as const).map((layout) => chunkedVariantKey(chunkedVariant(sizes, layout, rule, CHUNKED_TILING)))),
+    );
+    return new Set(keys).size;
   },
 
   /** Number of compiled WebGPU pipelines, to show that new sizes reuse the fused kernel. */

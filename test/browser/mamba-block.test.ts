@@ -140,7 +140,7 @@ test("state patching: nothing changes before the differing character, everything
   const target = contextIds(tokenizer, await textOf("Target text")).ids;
   const source = contextIds(tokenizer, await textOf("Source text (same length)")).ids;
   const changed = target.findIndex((id, t) => id !== source[t]);
-  const lastChanged = target.findLastIndex((id, t) => id !== source[t]);
+  const lastChanged = target.length - 1 - [...target].reverse().findIndex((id, t) => id !== source[target.length - 1 - t]);
   const all = await grid();
   const L = all.rows;
   assert.equal(L, target.length);

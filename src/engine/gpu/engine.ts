@@ -6,13 +6,14 @@
  * so a page creates one engine.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { BACKEND_LABELS, type BlockRun, type Engine, type LayerRun, type ModelRun } from "../engine.js";
+import { BACKEND_LABELS, type BlockRun, type Decoder, type Engine, type LayerRun, type ModelRun } from "../engine.js";
 import { check, EngineError } from "../errors.js";
 import { checkScanInputs } from "../selective-scan.js";
 import type { MambaBlockWeights, MambaModel, Numbers, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../types.js";
 import { chooseBackend, type GpuBackendName } from "./backend.js";
 import { blockForwardTensors, disposeBlock, gpuRule, uploadBlock, type BlockTensors } from "./block-forward.js";
 import { gpuDecoder } from "./decoder.js";
+import { uploadDecoder, type DecodeState, type GpuDecoder as GpuStepDecoder } from "./decode-step.js";
 import { recoverFromLoss, watchGpu, type GpuWatch } from "./device-loss.js";
 import { fusedScan, unpackScanArrays } from "./fused-scan.js";
 import { packedOffsets, sizesOf } from "./layout.js";
@@ -33,9 +34,12 @@ export async function createGpuEngine(requested?: GpuBackendName, candidates?: r
   const listeners = new Set<() => void>();
   const models = new UploadCache<MambaModel, UploadedModel>(uploadModel, disposeModel);
   const blocks = new UploadCache<MambaBlockWeights, BlockTensors>(uploadBlock, disposeBlock);
+  // WebGPU decodes with its own fused step (decode-step.ts: weights in plain GPU buffers, one command buffer a token).
+  const stepDecoders = new UploadCache<MambaModel, GpuStepDecoder>((model) => uploadDecoder(model), (decoder) => decoder.dispose(), 2);
   const dropUploads = () => {
     models.clear();
     blocks.clear();
+    stepDecoders.clear();
   };
 
   /** Moves to the backend recoverFromLoss picks (once per lost watch), then tells the listeners. */
@@ -99,12 +103,26 @@ export async function createGpuEngine(requested?: GpuBackendName, candidates?: r
         return { batch, length, ...(await readBack(tensors)) } as BlockRun;
       }),
     scan: (inputs, overrides) => guarded(() => scanOnGpu(inputs, overrides)),
-    decoder: (model, options = {}) => gpuDecoder(() => models.get(model), gpuRule(options.rule), guarded),
+    decoder: (model, options = {}) =>
+      choice.backend === "webgpu" && gpuRule(options.rule) === "mamba" ? stepDecoder(stepDecoders.get(model).start()) : gpuDecoder(() => models.get(model), gpuRule(options.rule), guarded),
     release(weights) {
       if ("layers" in weights) models.delete(weights);
       else blocks.delete(weights);
     },
     dispose: dropUploads,
+  };
+}
+
+/** The fused WebGPU decode step (decode-step.ts) behind engine.ts's Decoder. */
+function stepDecoder(state: DecodeState): Decoder {
+  return {
+    step: (id) => state.step(id),
+    get position() {
+      return state.position;
+    },
+    state: () => state.read(),
+    reset: (from, position = 0) => (from ? state.load(from, position) : state.reset()),
+    dispose: () => state.dispose(),
   };
 }
 

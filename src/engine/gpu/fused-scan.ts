@@ -11,7 +11,8 @@ import type { BRule } from "../types.js";
 import { packedOffsets, type PackedScanOffsets, type ScanLayoutName, type ScanSizes } from "./layout.js";
 import { scanFloat32 } from "./scan-cpu.js";
 import { scanWebGL } from "./scan-webgl.js";
-import { scanWebGPU, WEBGPU_MAX_STATE, type WebGPUScanKernel } from "./scan-webgpu.js";
+import { chunkedScanWebGPU } from "./scan-chunked.js";
+import { SEQUENTIAL_MAX_STATE, sequentialScanWebGPU } from "./scan-sequential.js";
 
 /** The scan's inputs as tensors of any shape holding the elements in `layout` order; D and z optional. */
 export interface ScanTensorInputs {
@@ -24,28 +25,35 @@ export interface ScanTensorInputs {
   z?: tf.Tensor;
 }
 
-let forcedKernel: WebGPUScanKernel | undefined;
-let forcedChannelsPerGroup: number | undefined;
+/** The WGSL kernels: "chunked" (scan-chunked.ts) for GPUs, "sequential" (scan-sequential.ts) for software adapters. */
+export type WebGPUKernelName = "chunked" | "sequential";
+
+let forcedKernel: WebGPUKernelName | undefined;
+let forcedSlots: number | undefined;
 
 /**
- * Forces one WGSL kernel, and for the parallel one the channels per workgroup (tests check every
- * variant on any adapter); undefined: chosen by adapter and sizes.
+ * Forces one WGSL kernel (tests check both on any adapter), and for "chunked" the chunks per channel;
+ * undefined: chosen by adapter and sizes.
  */
-export function forceWebGPUScanKernel(kernel: WebGPUScanKernel | undefined, channelsPerGroup?: number): void {
+export function forceWebGPUScanKernel(kernel: WebGPUKernelName | undefined, slots?: number): void {
   forcedKernel = kernel;
-  forcedChannelsPerGroup = channelsPerGroup;
+  forcedSlots = slots;
 }
 
 /**
  * The WGSL kernel for the active WebGPU backend: "sequential" on a software adapter (SwiftShader
- * runs invocations on CPU cores, where the parallel kernel's barriers cost more than they save),
- * "parallel" on a GPU.
+ * runs invocations on a few CPU cores, where every barrier is a context switch), "chunked" on a GPU.
  */
-export function webgpuScanKernel(): WebGPUScanKernel {
+export function webgpuScanKernel(): WebGPUKernelName {
   if (forcedKernel) return forcedKernel;
+  return softwareAdapter() ? "sequential" : "chunked";
+}
+
+/** Whether the active WebGPU backend runs on a software adapter (SwiftShader, llvmpipe, lavapipe). */
+export function softwareAdapter(): boolean {
   // tfjs keeps the adapter's vendor and architecture in fields its typings mark private.
   const { vendor, architecture } = ((tf.backend() as WebGPUBackend).adapterInfo ?? {}) as unknown as { vendor?: string; architecture?: string };
-  return /swiftshader|llvmpipe|lavapipe|software/i.test(`${vendor} ${architecture}`) ? "sequential" : "parallel";
+  return /swiftshader|llvmpipe|lavapipe|software/i.test(`${vendor} ${architecture}`);
 }
 
 /** Runs the scan; returns the packed buffer of layout.ts (out, final state, then y if keepRaw) as a new tensor. */
@@ -61,8 +69,13 @@ export function fusedScan(
   return tf.tidy(() => {
     const tensors = { ...inputs, D: inputs.D ?? tf.zeros([sizes.channels]) };
     if (backendName === "webgpu") {
-      check(sizes.state <= WEBGPU_MAX_STATE, `scan: state size ${sizes.state} exceeds the WebGPU kernel's maximum of ${WEBGPU_MAX_STATE}`);
-      const info = scanWebGPU(tf.backend() as WebGPUBackend, tensors, sizes, layout, rule, keepRaw, webgpuScanKernel(), undefined, forcedChannelsPerGroup);
+      const backend = tf.backend() as WebGPUBackend;
+      const kernel = webgpuScanKernel();
+      check(kernel === "chunked" || sizes.state <= SEQUENTIAL_MAX_STATE, `scan: state size ${sizes.state} exceeds the sequential WebGPU kernel's maximum of ${SEQUENTIAL_MAX_STATE}`);
+      const info =
+        kernel === "chunked"
+          ? chunkedScanWebGPU(backend, tensors, sizes, layout, rule, keepRaw, undefined, forcedSlots)
+          : sequentialScanWebGPU(backend, tensors, sizes, layout, rule, keepRaw);
       return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor1D;
     }
     if (backendName === "webgl") return scanWebGL(tf.backend() as MathBackendWebGL, tensors, sizes, layout, rule, keepRaw);

@@ -16,7 +16,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { MathBackendWebGL } from "@tensorflow/tfjs-backend-webgl";
 import { scanStrides, type ScanLayoutName, type ScanSizes } from "./layout.js";
 import type { BRule } from "../types.js";
-import type { ScanTensors } from "./scan-webgpu.js";
+import type { ScanTensors } from "./wgsl.js";
 
 type UniformType = "int";
 
