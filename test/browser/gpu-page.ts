@@ -15,7 +15,7 @@ import { createReferenceEngine } from "../../src/engine/reference-engine.js";
 import { blockRunDifferences, modelRunDifferences, worstDifference } from "../../src/engine/run-difference.js";
 import { parseScanCase, randomScanCase } from "../../src/engine/scan-case.js";
 import { selectiveScan } from "../../src/engine/selective-scan.js";
-import type { BRule, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../../src/engine/types.js";
+import type { BRule, MambaModel, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../../src/engine/types.js";
 import { createGpuEngine } from "../../src/engine/gpu/engine.js";
 import { requestedTfjsBackend } from "../../src/components/page-engine.js";
 import { maxRelativeError } from "../../src/engine/gpu/relative-error.js";
@@ -24,8 +24,15 @@ import { packedOffsets, sizesOf } from "../../src/engine/gpu/layout.js";
 import { CHUNKED_TILING, chunkedVariant, chunkedVariantKey } from "../../src/engine/gpu/scan-chunked.js";
 import { forceDecodeLanes, uploadDecoder } from "../../src/engine/gpu/decode-step.js";
 import { swapAxes } from "../../src/engine/layers.js";
-import { initialLmState, lmStep } from "../../src/engine/model.js";
+import { initialLmState, lmStep, type LmState } from "../../src/engine/model.js";
 import { showBackend } from "../../src/components/backend-badge.js";
+
+/** The logits after reading `ids` from `state` with the float64 lmStep. */
+function lmStepsFrom(model: MambaModel, state: LmState, ids: number[], rule: BRule): Float64Array {
+  let logits: Float64Array = new Float64Array(0);
+  for (const id of ids) ({ state, logits } = lmStep(model, state, id, rule));
+  return logits;
+}
 
 export interface ScanErrors {
   out: number;
@@ -153,6 +160,44 @@ const api = {
     }
     forceDecodeLanes(undefined);
     return { logits, afterReset, tensorsLeft: tf.memory().numTensors - tensorsBefore };
+  },
+
+  /**
+   * The engine's decoder (what pages generate with) on a served checkpoint against the float64
+   * lmStep for both B rules: the worst relative error of the logits, of state() against the
+   * reference state, and of the logits after reset(saved state, position) — a resumed decoder must
+   * continue exactly as one that never stopped.
+   */
+  async engineDecode(folder: string, steps: number): Promise<{ logits: number; state: number; resumed: number; position: number }> {
+    const read = async (name: string) => (await fetch(`${folder}/${name}`)).arrayBuffer();
+    const model = loadMambaCheckpoint(JSON.parse(new TextDecoder().decode(await read("config.json"))), new Uint8Array(await read("model.safetensors")));
+    const errors = { logits: 0, state: 0, resumed: 0, position: 0 };
+    const ids = Array.from({ length: 2 * steps }, (_, i) => (i * 5 + 2) % model.config.vocabSize);
+    for (const rule of ["mamba", "zoh"] as const) {
+      const decoder = engine!.decoder(model, { rule });
+      let reference = initialLmState(model);
+      const expected: Float64Array[] = [];
+      for (const [i, id] of ids.entries()) {
+        const step = lmStep(model, reference, id, rule);
+        reference = step.state;
+        expected.push(step.logits);
+        errors.logits = Math.max(errors.logits, maxRelativeError(await decoder.step(id), step.logits));
+        if (i === steps - 1) {
+          const saved = await decoder.state();
+          saved.forEach((layer, j) => {
+            errors.state = Math.max(errors.state, maxRelativeError(layer.h, reference[j].h), maxRelativeError(layer.convWindow, reference[j].convWindow));
+          });
+          const resumed = engine!.decoder(model, { rule });
+          resumed.reset(saved, steps);
+          for (const [k, later] of ids.slice(steps).entries()) errors.resumed = Math.max(errors.resumed, maxRelativeError(await resumed.step(later), lmStepsFrom(model, reference, ids.slice(steps, steps + k + 1), rule)));
+          errors.position = Math.max(errors.position, Math.abs(resumed.position - ids.length));
+          resumed.dispose();
+        }
+      }
+      decoder.dispose();
+    }
+    engine!.release(model);
+    return errors;
   },
 
   /** A fresh block (official init) on random input, with or without overrides: worst error per output. */

@@ -194,6 +194,14 @@ for (const configuration of configurations) {
       });
     }
 
+    test("its decoder steps like lmStep, reads its state back and resumes from a saved state", async () => {
+      for (const model of DECODE_MODELS.slice(0, 2)) {
+        const { position, ...errors } = await opened.page.evaluate((m) => window.gpuTest.engineDecode(m, 3), model);
+        assertWithin(errors, `${model}, the engine's decoder`);
+        assert.equal(position, 0, `${model}: a resumed decoder's position is off by ${position}`);
+      }
+    });
+
     test("logs no error and no GPU validation warning", () => {
       assert.equal(describeProblems(opened.problems), "");
     });

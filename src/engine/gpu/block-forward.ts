@@ -116,7 +116,9 @@ function statesOnGpu(u: tf.Tensor3D, delta: tf.Tensor3D, A: tf.Tensor, B: tf.Ten
   return tf.tidy(() => {
     const rows = batch * state;
     const repeatRows = (t: tf.Tensor3D) => tf.reshape(tf.tile(tf.expandDims(t, 1), [1, state, 1, 1]), [rows, length, t.shape[2]]);
-    const unitC = tf.tile(tf.reshape(tf.oneHot(tf.range(0, state, 1, "int32"), state), [1, state, 1, state]), [batch, 1, length, 1]);
+    // oneHot is int32, and a WGSL kernel bound to an int32 tensor reads i32s (and does not compile).
+    const identity = tf.cast(tf.oneHot(tf.range(0, state, 1, "int32"), state), "float32");
+    const unitC = tf.tile(tf.reshape(identity, [1, state, 1, state]), [batch, 1, length, 1]);
     const sizes = { batch: rows, channels, length, state };
     const packed = fusedScan({ u: repeatRows(u), delta: repeatRows(delta), A, B: repeatRows(B), C: tf.reshape(unitC, [rows, length, state]), D: tf.zeros([channels]) }, sizes, "tokens-first", rule, false);
     const hByState = tf.reshape(tf.slice(packed, [packedOffsets(sizes, false).out], [rows * length * channels]), [batch, state, length, channels]);

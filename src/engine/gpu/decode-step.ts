@@ -19,6 +19,7 @@ import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import { check } from "../errors.js";
 import { checkTokenIds, type LmState } from "../model.js";
 import { checkStateShape } from "../recurrent.js";
+import type { DecodeHost } from "./decoder.js";
 import type { BRule, MambaModel, Numbers } from "../types.js";
 import { softwareAdapter } from "./fused-scan.js";
 import { ZOH_SCALE_WGSL } from "./wgsl.js";
@@ -280,6 +281,19 @@ export function uploadDecoder(model: MambaModel, rule: BRule = "mamba"): GpuDeco
     },
     dispose() {
       owned.forEach((b) => b.destroy());
+    },
+  };
+}
+
+/** The fused step's states as the host of an engine decoder (decoder.ts gpuDecoder). */
+export function fusedDecodeHost(decoder: GpuDecoder): DecodeHost {
+  return {
+    key: decoder,
+    model: decoder.model,
+    open(start, position) {
+      const state = decoder.start();
+      if (start) state.load(start, position);
+      return state;
     },
   };
 }

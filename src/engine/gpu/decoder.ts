@@ -9,10 +9,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Decoder } from "../engine.js";
-import { check } from "../errors.js";
 import { checkStateShape } from "../recurrent.js";
-import type { LmState } from "../model.js";
-import type { BRule } from "../types.js";
+import { checkTokenIds, type LmState } from "../model.js";
+import type { BRule, MambaModel } from "../types.js";
 import { linear, type BlockTensors } from "./block-forward.js";
 import type { UploadedModel } from "./lm-forward.js";
 
@@ -100,34 +99,81 @@ function disposeState(state: LayerState[]): void {
   state.forEach((layer) => tf.dispose([layer.window, layer.h]));
 }
 
+/** A decoder's state on one backend; calls are made one after another. */
+export interface LiveDecodeState {
+  /** Reads token `id` (checked); resolves to the logits for the next one. */
+  step(id: number): Promise<Float32Array>;
+  read(): Promise<LmState>;
+  dispose(): void;
+}
+
 /**
- * A decoder on the GPU engine's backend. `model()` gives the current upload (it changes after a lost GPU);
- * `guarded` is the engine's recovery wrapper.
+ * Where a decoder's state lives: `key` is the upload it steps on (a new one after a lost GPU or an
+ * evicted upload), `open` makes a state there from `start` (zeros when undefined) after `position` tokens.
  */
-export function gpuDecoder(model: () => UploadedModel, rule: BRule, guarded: <T>(compute: () => Promise<T>) => Promise<T>): Decoder {
+export interface DecodeHost {
+  readonly key: object;
+  readonly model: MambaModel;
+  open(start: LmState | undefined, position: number): LiveDecodeState;
+}
+
+/** Decoding with tfjs ops on an uploaded model (any tfjs backend): the state is a list of tensors. */
+export function tensorDecodeHost(uploaded: UploadedModel, rule: BRule): DecodeHost {
+  return {
+    key: uploaded,
+    model: uploaded.model,
+    open(start) {
+      let layers = uploadState(uploaded, start);
+      return {
+        async step(id) {
+          checkTokenIds([[id]], uploaded.model.config.vocabSize);
+          const { logits, next } = tidyStep(uploaded, layers, id, rule);
+          disposeState(layers);
+          layers = next;
+          try {
+            return (await logits.data()) as Float32Array;
+          } finally {
+            logits.dispose();
+          }
+        },
+        read: () => Promise.all(layers.map(async (layer) => ({ convWindow: Float64Array.from(await layer.window.data()), h: Float64Array.from(await layer.h.data()) }))),
+        dispose: () => disposeState(layers),
+      };
+    },
+  };
+}
+
+/**
+ * A decoder on the GPU engine: `host()` says where its state lives now; `guarded` is the engine's
+ * recovery wrapper. It keeps the ids it has read since its start state, so when the host changes
+ * (a lost GPU, an evicted upload) it reads them again there and carries on.
+ */
+export function gpuDecoder(host: () => DecodeHost, guarded: <T>(compute: () => Promise<T>) => Promise<T>): Decoder {
   let start: LmState | undefined;
   let startPosition = 0;
   let history: number[] = [];
-  let state: LayerState[] | undefined;
-  let stateOf: UploadedModel | undefined;
+  let live: { key: object; state: LiveDecodeState } | undefined;
   let queue: Promise<unknown> = Promise.resolve();
 
-  /** The state after `history` on the current upload, rebuilt by reading the history again after a lost GPU. */
-  const current = (): { uploaded: UploadedModel; layers: LayerState[] } => {
-    const uploaded = model();
-    if (state === undefined || stateOf !== uploaded) {
-      if (state && stateOf?.backend === uploaded.backend) disposeState(state);
-      let layers = uploadState(uploaded, start);
-      for (const id of history) {
-        const { next, logits } = tidyStep(uploaded, layers, id, rule);
-        logits.dispose();
-        disposeState(layers);
-        layers = next;
-      }
-      state = layers;
-      stateOf = uploaded;
+  const close = () => {
+    try {
+      live?.state.dispose();
+    } catch {
+      // its backend went away with a lost GPU, and its memory with it
     }
-    return { uploaded, layers: state };
+    live = undefined;
+  };
+
+  /** The live state after `history` on the current host. */
+  const current = async (): Promise<LiveDecodeState> => {
+    const now = host();
+    if (live?.key !== now.key) {
+      close();
+      const state = now.open(start, startPosition);
+      for (const id of history) await state.step(id);
+      live = { key: now.key, state };
+    }
+    return live.state;
   };
 
   const inOrder = <T>(work: () => Promise<T>): Promise<T> => {
@@ -140,37 +186,20 @@ export function gpuDecoder(model: () => UploadedModel, rule: BRule, guarded: <T>
     step: (id) =>
       inOrder(() =>
         guarded(async () => {
-          const { uploaded, layers } = current();
-          const { vocabSize } = uploaded.model.config;
-          check(Number.isInteger(id) && id >= 0 && id < vocabSize, `token id ${id} is outside the vocabulary 0..${vocabSize - 1}`);
-          const { logits, next } = tidyStep(uploaded, layers, id, rule);
-          disposeState(layers);
-          state = next;
+          const logits = await (await current()).step(id);
           history.push(id);
-          try {
-            return (await logits.data()) as Float32Array;
-          } finally {
-            logits.dispose();
-          }
+          return logits;
         }),
       ),
     get position() {
       return startPosition + history.length;
     },
-    state: () =>
-      inOrder(() =>
-        guarded(async () => {
-          const { layers } = current();
-          const values = await Promise.all(layers.map(async (layer) => ({ convWindow: Float64Array.from(await layer.window.data()), h: Float64Array.from(await layer.h.data()) })));
-          return values;
-        }),
-      ),
+    state: () => inOrder(() => guarded(async () => (await current()).read())),
     reset(from, position = 0) {
-      if (from) checkStateShape(model().model, from);
+      if (from) checkStateShape(host().model, from);
       // After any step in flight, which still reads the old state.
       void inOrder(async () => {
-        if (state) disposeState(state);
-        state = undefined;
+        close();
         start = from;
         startPosition = position;
         history = [];
@@ -178,8 +207,7 @@ export function gpuDecoder(model: () => UploadedModel, rule: BRule, guarded: <T>
     },
     dispose() {
       void inOrder(async () => {
-        if (state) disposeState(state);
-        state = undefined;
+        close();
         history = [];
       });
     },

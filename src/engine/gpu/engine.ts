@@ -6,14 +6,14 @@
  * so a page creates one engine.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { BACKEND_LABELS, type BlockRun, type Decoder, type Engine, type LayerRun, type ModelRun } from "../engine.js";
+import { BACKEND_LABELS, type BlockRun, type Engine, type LayerRun, type ModelRun } from "../engine.js";
 import { check, EngineError } from "../errors.js";
 import { checkScanInputs } from "../selective-scan.js";
-import type { MambaBlockWeights, MambaModel, Numbers, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../types.js";
+import type { BRule, MambaBlockWeights, MambaModel, Numbers, ScanOverrides, SelectiveScanInputs, SelectiveScanOutputs } from "../types.js";
 import { chooseBackend, type GpuBackendName } from "./backend.js";
 import { blockForwardTensors, disposeBlock, gpuRule, uploadBlock, type BlockTensors } from "./block-forward.js";
-import { gpuDecoder } from "./decoder.js";
-import { uploadDecoder, type DecodeState, type GpuDecoder as GpuStepDecoder } from "./decode-step.js";
+import { gpuDecoder, tensorDecodeHost, type DecodeHost } from "./decoder.js";
+import { fusedDecodeHost, uploadDecoder, type GpuDecoder as FusedDecoder } from "./decode-step.js";
 import { recoverFromLoss, watchGpu, type GpuWatch } from "./device-loss.js";
 import { fusedScan, unpackScanArrays } from "./fused-scan.js";
 import { packedOffsets, sizesOf } from "./layout.js";
@@ -34,12 +34,16 @@ export async function createGpuEngine(requested?: GpuBackendName, candidates?: r
   const listeners = new Set<() => void>();
   const models = new UploadCache<MambaModel, UploadedModel>(uploadModel, disposeModel);
   const blocks = new UploadCache<MambaBlockWeights, BlockTensors>(uploadBlock, disposeBlock);
-  // WebGPU decodes with its own fused step (decode-step.ts: weights in plain GPU buffers, one command buffer a token).
-  const stepDecoders = new UploadCache<MambaModel, GpuStepDecoder>((model) => uploadDecoder(model), (decoder) => decoder.dispose(), 2);
+  // WebGPU decodes with its own fused step (decode-step.ts: weights in plain GPU buffers, one command
+  // buffer a token); other backends with tfjs ops on the uploaded model.
+  const fusedDecoders = { mamba: fusedCache("mamba"), zoh: fusedCache("zoh") };
+  const decodeHost = (model: MambaModel, rule: BRule): DecodeHost =>
+    choice.backend === "webgpu" ? fusedDecodeHost(fusedDecoders[rule].get(model)) : tensorDecodeHost(models.get(model), rule);
   const dropUploads = () => {
     models.clear();
     blocks.clear();
-    stepDecoders.clear();
+    fusedDecoders.mamba.clear();
+    fusedDecoders.zoh.clear();
   };
 
   /** Moves to the backend recoverFromLoss picks (once per lost watch), then tells the listeners. */
@@ -99,31 +103,34 @@ export async function createGpuEngine(requested?: GpuBackendName, candidates?: r
       guarded(async () => {
         const { dModel } = weights.dims;
         check(input.length === batch * length * dModel, `block input has ${input.length} values, expected ${batch * length * dModel} (batch × length × dModel)`);
-        const tensors = blockForwardTensors(blocks.get(weights), tf.tensor3d(Float32Array.from(input), [batch, length, dModel]), options);
+        const inputTensor = tf.tensor3d(Float32Array.from(input), [batch, length, dModel]);
+        let tensors: ReturnType<typeof blockForwardTensors>;
+        try {
+          tensors = blockForwardTensors(blocks.get(weights), inputTensor, options);
+        } finally {
+          inputTensor.dispose();
+        }
         return { batch, length, ...(await readBack(tensors)) } as BlockRun;
       }),
     scan: (inputs, overrides) => guarded(() => scanOnGpu(inputs, overrides)),
-    decoder: (model, options = {}) =>
-      choice.backend === "webgpu" && gpuRule(options.rule) === "mamba" ? stepDecoder(stepDecoders.get(model).start()) : gpuDecoder(() => models.get(model), gpuRule(options.rule), guarded),
+    decoder: (model, options = {}) => {
+      const rule = gpuRule(options.rule);
+      return gpuDecoder(() => decodeHost(model, rule), guarded);
+    },
     release(weights) {
-      if ("layers" in weights) models.delete(weights);
-      else blocks.delete(weights);
+      if ("layers" in weights) {
+        models.delete(weights);
+        fusedDecoders.mamba.delete(weights);
+        fusedDecoders.zoh.delete(weights);
+      } else blocks.delete(weights);
     },
     dispose: dropUploads,
   };
 }
 
-/** The fused WebGPU decode step (decode-step.ts) behind engine.ts's Decoder. */
-function stepDecoder(state: DecodeState): Decoder {
-  return {
-    step: (id) => state.step(id),
-    get position() {
-      return state.position;
-    },
-    state: () => state.read(),
-    reset: (from, position = 0) => (from ? state.load(from, position) : state.reset()),
-    dispose: () => state.dispose(),
-  };
+/** A model's fused decode weights, a few models at a time. */
+function fusedCache(rule: BRule): UploadCache<MambaModel, FusedDecoder> {
+  return new UploadCache((model) => uploadDecoder(model, rule), (decoder) => decoder.dispose(), 2);
 }
 
 /** How long a failed call waits for the loss event (slow on a busy software GPU) before treating the failure as a plain error. */

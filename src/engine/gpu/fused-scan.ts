@@ -64,6 +64,8 @@ export function fusedScan(
   rule: BRule,
   keepRaw: boolean,
 ): tf.Tensor1D {
+  // The kernels read float32 storage; an int32 tensor would make the WGSL fail to compile, silently.
+  for (const [name, tensor] of Object.entries(inputs)) check(!tensor || tensor.dtype === "float32", `scan: ${name} is ${tensor?.dtype}, the kernels need float32`);
   const backendName = tf.getBackend();
   if (backendName === "cpu") return scanOnCpu(inputs, sizes, layout, rule, keepRaw);
   return tf.tidy(() => {
