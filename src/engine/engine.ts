@@ -120,7 +120,7 @@ export interface Engine {
   readonly backend: BackendName;
   /** Why this backend, in words. */
   readonly reason: string;
-  /** After a lost GPU, one line for readers ("WebGL2 context lost: the live block now runs on CPU (tfjs)"). */
+  /** After a lost GPU, one line for readers ("WebGL2 context lost: the live model now runs on CPU (tfjs)"). */
   readonly lossNote: string | undefined;
   /** Calls `listener` each time the engine moves to another backend after a loss; returns an unsubscribe. */
   onBackendChange(listener: () => void): () => void;

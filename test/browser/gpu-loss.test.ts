@@ -74,15 +74,15 @@ test("a lost WebGL2 context is re-initialised once, then the engine falls back t
   const { page, problems, close } = await openKitOn("webgl");
   const tensors = await tensorCount(page);
   await page.evaluate(() => (window as unknown as { __webgl2: WebGL2RenderingContext[] }).__webgl2.forEach((gl) => gl.getExtension("WEBGL_lose_context")?.loseContext()));
-  assert.match(await noteAfterLoss(page, "WebGL2"), /^WebGL2 context lost: the live block now runs on WebGL2\.$/);
+  assert.match(await noteAfterLoss(page, "WebGL2"), /^WebGL2 context lost: the live model now runs on WebGL2\.$/);
   assert.equal(await page.locator("#backend-badge").getAttribute("data-lost"), "true");
-  assert.match(await moveDeltaScale(page, 2), /^Engine: WebGL2 · .* WebGL2 context lost: the live block now runs on WebGL2/);
+  assert.match(await moveDeltaScale(page, 2), /^Engine: WebGL2 · .* WebGL2 context lost: the live model now runs on WebGL2/);
   assert.ok(await widgetIsFinite(page));
   assert.equal(await settledTensorCount(page, tensors), tensors, "the uploads on the lost context were released and made again once");
 
   await page.evaluate(() => (window as unknown as { __webgl2: WebGL2RenderingContext[] }).__webgl2.forEach((gl) => gl.getExtension("WEBGL_lose_context")?.loseContext()));
-  await noteAfterLoss(page, "CPU");
-  assert.equal(await page.locator("#backend-badge").textContent(), "runs on CPU");
+  await noteAfterLoss(page, "CPU (tfjs)");
+  assert.equal(await page.locator("#backend-badge").textContent(), "runs on CPU (tfjs)");
   assert.match((await page.locator("#backend-badge").getAttribute("title")) ?? "", /WebGL2 context lost, switched to CPU/);
   assert.match(await moveDeltaScale(page, 3), /^Engine: CPU \(tfjs\) · /);
   assert.ok(await widgetIsFinite(page));
@@ -96,7 +96,7 @@ test("a destroyed WebGPU device is replaced by a fresh one and the widget keeps 
   const { page, problems, close } = await openKitOn("webgpu");
   const tensors = await tensorCount(page);
   await page.evaluate(() => (window as unknown as { __devices: GPUDevice[] }).__devices.forEach((device) => device.destroy()));
-  assert.match(await noteAfterLoss(page, "WebGPU"), /^WebGPU device lost \(destroyed.*\): the live block now runs on WebGPU\.$/);
+  assert.match(await noteAfterLoss(page, "WebGPU"), /^WebGPU device lost \(destroyed.*\): the live model now runs on WebGPU\.$/);
   assert.match(await moveDeltaScale(page, 2), /^Engine: WebGPU · .*WebGPU device lost/);
   assert.ok(await widgetIsFinite(page));
   assert.equal(await settledTensorCount(page, tensors), tensors);

@@ -105,7 +105,20 @@ export async function openPage(
     const url = request.url();
     if (!url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:")) problems.offOriginRequests.push(url);
   });
-  page.on("requestfailed", (request) => problems.failedRequests.push(`${request.url()} (${request.failure()?.errorText})`));
+  // Leaving a page aborts what it was still fetching (the home page loads the model after its first
+  // figure): an abort of a request made before the latest main-frame navigation began is the reader's
+  // doing, not a fault. Every other failure is recorded.
+  let navigations = 0;
+  const madeDuring = new WeakMap<object, number>();
+  page.on("request", (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) navigations++;
+    madeDuring.set(request, navigations);
+  });
+  page.on("requestfailed", (request) => {
+    const errorText = request.failure()?.errorText;
+    const leftBehind = errorText === "net::ERR_ABORTED" && (madeDuring.get(request) ?? navigations) < navigations;
+    if (!leftBehind) problems.failedRequests.push(`${request.url()} (${errorText})`);
+  });
   page.on("response", (response) => {
     if (response.status() >= 400) problems.failedRequests.push(`${response.url()} (HTTP ${response.status()})`);
   });

@@ -136,7 +136,9 @@ test("a new text, layer, channel, state and chunk size: every figure follows the
 
   // The state term, its rank-one structure, and the sum over states.
   await page.waitForFunction(([size, state]) => (document.querySelector("#ha-rank") as HTMLElement)?.textContent?.includes(`M⁽${state}⁾`) && (document.querySelector("#hidden-attention-state-term .kit-chart") as unknown as { data: { size: number } }).data.size === size, [L, setup.state] as const);
-  assert.ok(relativeGap((await drawn("hidden-attention-state-term")).values, stateTerm(channel, setup.state)) < 1e-12);
+  // The page's figures come from the run on WebGL (float32 Δ, B, C), the expectations from the float64
+  // reference's run: FLOAT32 apart. Identities the page checks within its own run hold to 1e-12.
+  assert.ok(relativeGap((await drawn("hidden-attention-state-term")).values, stateTerm(channel, setup.state)) < FLOAT32);
   const rank = await page.locator("#ha-rank").evaluate((node) => ({ ...(node as HTMLElement).dataset }));
   assert.equal(rank.termRank, "1");
   assert.ok(Number(rank.matrixRank) > 1 && Number(rank.matrixRank) <= 16, String(rank.matrixRank));
@@ -145,19 +147,19 @@ test("a new text, layer, channel, state and chunk size: every figure follows the
   // Mamba-2's factors for the scalar-A variant, and the chunked step-through.
   const { a, variant } = scalarDecayVariant(channel);
   const factors = ssdFactors(variant);
-  assert.ok(Math.abs(Number(await page.locator("#ssd-check").getAttribute("data-a")) - a) < 1e-12);
+  assert.ok(Math.abs(Number(await page.locator("#ssd-check").getAttribute("data-a")) - a) < FLOAT32 * Math.max(1, Math.abs(a)));
   assert.ok(Number(await page.locator("#ssd-check").getAttribute("data-dual-gap")) < 1e-12);
   for (const [id, expected] of [["ssd-mask", factors.mask], ["ssd-scores", factors.gram], ["ssd-matrix", factors.matrix]] as const) {
-    assert.ok(relativeGap((await drawn(id)).values, expected) < 1e-12, id);
+    assert.ok(relativeGap((await drawn(id)).values, expected) < FLOAT32, id);
   }
   const chunked = ssdChunked(variant, setup.chunk);
   await page.waitForSelector(`#ssd-step[data-chunks="${chunked.chunks.length}"][data-shown="${setup.step}"]`);
   assert.ok(Number(await page.locator("#ssd-step").getAttribute("data-total-gap")) < 1e-12);
   const series = await page.evaluate(() => (document.querySelector("#ssd-chunk-output .kit-chart") as unknown as { data: { name: string; y: ArrayLike<number> }[] }).data.map((s) => ({ name: s.name, y: Array.from(s.y) })));
   const end = chunked.chunks[setup.step].end;
-  assert.ok(relativeGap(series[0].y, scanChannel(variant)) < 1e-12);
-  assert.ok(relativeGap(series[1].y, chunked.y.subarray(0, end)) < 1e-12);
-  assert.ok(relativeGap(series[2].y, chunked.chunks[setup.step].yFromState) < 1e-12);
+  assert.ok(relativeGap(series[0].y, scanChannel(variant)) < FLOAT32);
+  assert.ok(relativeGap(series[1].y, chunked.y.subarray(0, end)) < FLOAT32);
+  assert.ok(relativeGap(series[2].y, chunked.chunks[setup.step].yFromState) < FLOAT32);
   assert.equal(await page.locator("#ssd-chunks .kit-outline").count(), 2, "the diagonal block and the strip through the state");
 
   // The URL holds the state; a fresh page opened on it shows the same thing.

@@ -76,11 +76,11 @@ test("the browser draws the same sequences as Node", async () => {
 });
 
 test("a live extrapolation point matches mamba eval on the same sequences", async () => {
-  const before = await runsOf(1);
   await setControl("Live lengths up to", 6);
   await setControl("Sequences per length", 4);
   await page.locator("button.memory-run").click();
-  await waitForRuns(1, before + 1);
+  // A run started before the new settings may finish first: wait for the one on 4 sequences.
+  await page.waitForFunction(() => JSON.parse(document.querySelectorAll(".memory-status[data-runs]")[1]?.getAttribute("data-live") ?? "null")?.count === 4, null, { timeout: 300_000 });
   const live = await liveOf(1);
   assert.equal(live.seed, HOST_SEED);
   assert.equal(live.count, 4);

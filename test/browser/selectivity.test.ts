@@ -113,9 +113,9 @@ test("clicking a position places the chosen token and updates the sequence, Δ a
 test("every experiment changes the model's output; 'none' leaves it as it was", async () => {
   const outcomes: Record<string, { before: Answer[]; after: Answer[] }> = {};
   for (const kind of ["shrink-delta", "raise-delta", "zero-b", "swap-c", "none"]) {
-    const runs = await runsOf(1);
     await setControl("Experiment", kind);
-    await waitForRun(1, runs);
+    // The lab may finish a run it had queued before this one (the sequence editor's first run): wait for the run of this experiment.
+    await page.waitForFunction((wanted) => (document.querySelector(".selectivity-break-it") as unknown as { value?: { experiment: { kind: string } } }).value?.experiment.kind === wanted, kind, { timeout: 240_000 });
     const table = await chartData<{ columns: { answers: Answer[] }[] }>("perturbation-answers");
     outcomes[kind] = { before: table.columns[0].answers, after: table.columns[1].answers };
   }
@@ -142,7 +142,7 @@ test("the chapter's exercises pass once the reader runs the experiment each asks
 });
 
 test("the sliders and selects redraw their figures", async () => {
-  await nudgeAndExpectChange(page, "Channel", "abar-per-token", 120_000);
+  await nudgeAndExpectChange(page, "Channel of the copying model", "abar-per-token", 120_000);
   const runs = await runsOf(1);
   await setControl("Experiment", "shrink-delta");
   await waitForRun(1, runs);

@@ -1,7 +1,7 @@
 /**
  * A long session on the block widget (/kit): SOAK_MOVES slider moves (300 by default, the CI
  * profile; 10000 for the long local one: `SOAK_MOVES=10000 npm run test:soak`) through the real
- * range inputs, each waiting for its redraw. Checked: tfjs's live tensor count is the same after
+ * range inputs (the perturbation sliders and the block's seed), each waiting for its redraw. Checked: tfjs's live tensor count is the same after
  * every tenth of the session (read through the engine's `__mambaEngineStats` hook), the JS heap after
  * a forced GC stays within a tolerance of the heap after the first tenth (warm-up), and the time per
  * update in the last tenth is not longer than in the first. SOAK_BACKEND picks the backend
@@ -29,6 +29,8 @@ const SLIDERS: [param: string, values: number[]][] = [
   ["block-channel", [3, 9, 14]],
   ["block-from", [0, 3, 5]],
   ["block-to", [6, 2, 8]],
+  // A new seed is a new block: its weights replace the old ones on the GPU (the upload cache must not grow).
+  ["block-seed", [2, 7, 13, 21]],
 ];
 
 /**

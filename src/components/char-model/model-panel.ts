@@ -143,7 +143,7 @@ export function modelPanel(options: ModelPanelOptions): ModelPanel {
   const aPlot = stemPlot({ values: [] }, { xLabel: "state n", yLabel: "decay rate −A[c, n] (per unit of Δ)", height: 200 });
   const aCaption = element("span");
   const aFigure = figure(aPlot, { id: `${name}-a`, caption: aCaption, data: () => ({ columns: ["state", "decay_rate", "time_constant"], rows: Array.from(aPlot.data.values, (rate, n) => [n, rate, 1 / rate]) }), params: () => ({ layer: layerInput.value, channel: channelInput.value }) });
-  const panel = perturbationPanel({ name: `${name}-perturb`, channels: 512, state: 16, maxTokens: MAX_CHARACTERS, tokenWord: "character" });
+  const panel = perturbationPanel({ name: `${name}-perturb`, channels: 512, state: 16, maxTokens: MAX_CHARACTERS, tokenWord: "character", channelPicker: channelInput });
   root.perturbation = panel;
   const inside = element("details", "kit-model-inside");
   inside.open = true;
@@ -345,11 +345,7 @@ export function modelPanel(options: ModelPanelOptions): ModelPanel {
   });
 
   for (const control of [textBox, layerInput, panel]) control.addEventListener("input", schedule);
-  channelInput.addEventListener("input", () => {
-    panel.setChannel(channelInput.value);
-    schedule();
-  });
-  panel.setChannel(channelInput.value);
+  channelInput.addEventListener("input", schedule);
 
   void (async () => {
     try {

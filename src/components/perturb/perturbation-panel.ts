@@ -20,6 +20,11 @@ export interface PerturbationPanelOptions {
   range?: [number, number];
   /** What a "token" is called in labels (e.g. "character"). */
   tokenWord?: string;
+  /**
+   * A channel picker elsewhere on the page whose channel is the one whose A is scaled; the panel then
+   * shows no channel slider of its own (and puts none in the URL). Default: the panel's own slider.
+   */
+  channelPicker?: Control<number>;
 }
 
 export type PerturbationPanel = HTMLElement & {
@@ -30,8 +35,6 @@ export type PerturbationPanel = HTMLElement & {
   setRange(first: number, last: number): void;
   /** Adds or removes token `t` from the tokens whose B is 0 (a click on a B row calls this). */
   toggleZeroB(t: number): void;
-  /** Sets the channel whose A is scaled (a channel picker elsewhere on the page calls this). */
-  setChannel(channel: number): void;
   /** Back to no perturbation (the range and channel are kept). */
   reset(): void;
 };
@@ -51,7 +54,7 @@ export function perturbationPanel(options: PerturbationPanelOptions): Perturbati
     // 0 skips those tokens entirely (Ā = 1, B̄ = 0); large values reset the state at them.
     deltaScale: slider({ name: `${name}-dscale`, label: `Scale Δ on those ${word}s (0: skip them)`, unit: "×", min: 0, max: 20, step: 0.05, value: 1 }),
     cScale: slider({ name: `${name}-cscale`, label: `Scale C on those ${word}s`, unit: "×", min: -3, max: 3, step: 0.05, value: 1 }),
-    channel: slider({ name: `${name}-channel`, label: "Channel whose A is scaled", min: 0, max: channels - 1, step: 1, value: 0 }),
+    channel: options.channelPicker ?? slider({ name: `${name}-channel`, label: "Channel whose A is scaled", min: 0, max: channels - 1, step: 1, value: 0 }),
     // Below 0 the channel's A turns positive: the state grows without bound (the figures show the overflow).
     aScale: slider({ name: `${name}-ascale`, label: "Scale that channel's A (below 0: unstable)", unit: "×", min: -3, max: 5, step: 0.05, value: 1 }),
     zeroB: textInput({ name: `${name}-zerob`, label: `B = 0 at ${word}s (click a row of B, or type positions)`, value: "", maxLength: 200 }) as Control<string>,
@@ -74,7 +77,7 @@ export function perturbationPanel(options: PerturbationPanelOptions): Perturbati
     ],
     { deltaScale: controls.deltaScale, cScale: controls.cScale, aScale: controls.aScale },
   );
-  root.append(legend, tryThese, ...Object.values(controls), resetButton);
+  root.append(legend, tryThese, ...Object.values(controls).filter((control) => control !== options.channelPicker), resetButton);
 
   const current = (): PerturbationState => ({
     range: [controls.from.value, controls.to.value],
@@ -96,9 +99,6 @@ export function perturbationPanel(options: PerturbationPanelOptions): Perturbati
     if (zeroed.has(t)) zeroed.delete(t);
     else zeroed.add(t);
     controls.zeroB.value = [...zeroed].sort((a, b) => a - b).join(", ");
-  };
-  root.setChannel = (channel) => {
-    controls.channel.value = channel;
   };
   root.reset = () => {
     for (const control of [controls.deltaScale, controls.cScale, controls.aScale, controls.zeroB]) control.reset();
