@@ -53,7 +53,7 @@ async function statusOf(role: string): Promise<{ text: string; kind: string | nu
 
 test("the block diagram shows every tensor of the character model on typed text with named shapes; the open tensor holds the reference's values", async () => {
   const text = "Mamba reads this.";
-  await typeText(page, "block", text);
+  await typeText(page, "reader", text);
   const { ids, run } = referenceRun(selectiveModel, text);
   const L = ids.length;
   const { dInner, dState } = committed.config;

@@ -1,6 +1,7 @@
 /**
  * Every built page loads cleanly in real Chromium: no console or page error, no failed request, no
- * request to another origin, math typeset by KaTeX, and the GPU backends available in software.
+ * request to another origin, math typeset by KaTeX, nothing wider than the column (at 1280 px nothing
+ * scrolls sideways; at 360 px what does shows the scroll cue), and the GPU backends available in software.
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
@@ -15,6 +16,48 @@ const builtPages = ["/", ...chapters.map((chapter) => chapter.path), "/kit"].fil
 );
 
 const site = useSite();
+
+/** What `sidewaysLayout` finds; each entry names the element and how many px it hides or sticks out. */
+interface SidewaysLayout {
+  /** Equations and figures whose right edge passes the main column's, not inside a scroll box. */
+  sticksOut: string[];
+  /** Boxes that hide content sideways with overflow hidden or clip: no way to reach it. */
+  clipped: string[];
+  /** Boxes that scroll sideways, marked "[cued]" when a scroll-cue box's frame shows the hint (scroll-cue.ts). */
+  scrolling: string[];
+}
+
+/**
+ * An expression evaluated in the page that gives a SidewaysLayout of the main column. Plain JavaScript
+ * in a string: tsx would wrap the named arrow functions of a TypeScript function in a helper the page lacks.
+ */
+const sidewaysLayout = `(() => {
+  const main = document.getElementById("observablehq-main");
+  const name = (element) => element.localName + (element.id ? "#" + element.id : "") + "." + [...element.classList].join(".") + " in #" + (element.closest("[id]")?.id ?? "");
+  const shown = (element) => element.getClientRects().length > 0 && getComputedStyle(element).visibility !== "hidden";
+  const result = { sticksOut: [], clipped: [], scrolling: [] };
+  const column = main.getBoundingClientRect().right;
+  for (const element of main.querySelectorAll(".katex-display, .kit-live-tex, .kit-figure, .kit-figure svg")) {
+    if (!shown(element) || element.closest(".kit-scroll-box, [data-scroll]")) continue;
+    const right = element.getBoundingClientRect().right;
+    if (right > column + 1) result.sticksOut.push(name(element) + " (" + Math.round(right - column) + " px)");
+  }
+  for (const element of main.querySelectorAll("*")) {
+    if (element instanceof HTMLInputElement || element instanceof HTMLTextAreaElement || element instanceof HTMLSelectElement) continue;
+    // A box of 1 px or less is there for screen readers only (KaTeX's MathML), hidden on purpose.
+    if (!(element instanceof HTMLElement) || element.clientWidth <= 1 || element.scrollWidth - element.clientWidth <= 1 || !shown(element)) continue;
+    const overflowX = getComputedStyle(element).overflowX;
+    if (overflowX === "visible") continue;
+    const hidden = name(element) + " (" + (element.scrollWidth - element.clientWidth) + " px)";
+    if (overflowX === "hidden" || overflowX === "clip") result.clipped.push(hidden);
+    else {
+      const hint = element.parentElement?.querySelector(":scope > .kit-scroll-hint");
+      const cued = element.classList.contains("kit-scroll-box") && element.parentElement?.dataset.scroll !== undefined && hint != null && shown(hint);
+      result.scrolling.push(cued ? hidden + " [cued]" : hidden);
+    }
+  }
+  return result;
+})()`;
 /** Figure id → the pages that show it, collected while every page is visited. */
 const figurePages = new Map<string, string[]>();
 
@@ -37,6 +80,12 @@ describe("every page", () => {
           }
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
           assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow} px`);
+          const layout = (await page.evaluate(sidewaysLayout)) as SidewaysLayout;
+          assert.deepEqual(layout.sticksOut, [], "equations or figures wider than the column, outside any scroll box");
+          assert.deepEqual(layout.clipped, [], "boxes that cut their content off with no way to scroll to it");
+          // At 1280 px every equation and figure fits; at 360 px a box may scroll, if it says so.
+          if (width === 1280) assert.deepEqual(layout.scrolling, [], "boxes that scroll sideways at 1280 px");
+          else assert.deepEqual(layout.scrolling.filter((box) => !box.endsWith("[cued]")), [], "boxes that scroll sideways without the scroll cue");
           assert.equal(describeProblems(problems), "");
         } finally {
           await context.close();

@@ -1,4 +1,5 @@
 /** The memory page's plain elements: status lines, the run button, the example and the results table. */
+import { withScrollCue } from "../scroll-cue.js";
 import { TEST_LENGTHS, PAPER_TABLE_11 } from "./extrapolation.js";
 
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -36,8 +37,11 @@ export function exampleLine(sequence: string, note: string): HTMLParagraphElemen
   return line;
 }
 
-/** Accuracy per test length: our rows (fractions, NaN for none) and the paper's rows of Table 11 named in `paperRows`. */
-export function resultsTable(rows: readonly { label: string; values: readonly number[] }[], paperRows: readonly string[]): HTMLTableElement {
+/**
+ * Accuracy per test length: our rows (fractions, NaN for none) and the paper's rows of Table 11 named in
+ * `paperRows`. Returned in a frame that shows the scroll cue where the table is wider than the column (phones).
+ */
+export function resultsTable(rows: readonly { label: string; values: readonly number[] }[], paperRows: readonly string[]): HTMLElement {
   const table = element("table", "memory-table");
   const head = table.createTHead().insertRow();
   head.append(element("th", undefined, "test length"));
@@ -56,5 +60,5 @@ export function resultsTable(rows: readonly { label: string; values: readonly nu
   for (const paper of PAPER_TABLE_11.filter((r) => paperRows.includes(r.model))) {
     addRow(`paper: ${paper.model} (${paper.parameters})`, TEST_LENGTHS.map((_l, k) => (paper.accuracy[k] == null ? "✗" : `${paper.accuracy[k]}%`)), "memory-paper");
   }
-  return table;
+  return withScrollCue(table);
 }
