@@ -149,7 +149,8 @@ export async function measurePage(browser: Browser, origin: string, path: string
   page.on("response", (response) => {
     const type = response.headers()["content-type"] ?? "";
     if (!type.includes("javascript")) return;
-    bodies.push(response.body().then((body) => ({ url: response.url(), gzip: gzipSync(body, { level: 9 }).length })));
+    // A module that arrives as the context closes (loaded after network idle) has no body to read: counted as 0 bytes.
+    bodies.push(response.body().then((body) => ({ url: response.url(), gzip: gzipSync(body, { level: 9 }).length }), () => ({ url: response.url(), gzip: 0 })));
   });
   await page.goto(origin + path, { waitUntil: "commit" });
   const firstFigure = await firstFigureMs(page);

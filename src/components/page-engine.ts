@@ -10,10 +10,9 @@
  * Without a working GPU backend — a software renderer such as SwiftShader counts as none, unless asked for —
  * the page falls back to the CPU backend in a worker, then the reference.
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { BACKENDS, type BackendName, type Engine, type ModelOptions, type ModelRun } from "../engine/engine.js";
 import type { GpuBackendName } from "../engine/gpu/backend.js";
-import { createGpuEngine, engineStats, type EngineStats } from "../engine/gpu/engine.js";
+import type { EngineStats } from "../engine/gpu/engine.js";
 import { referenceCalls } from "../engine/reference-calls.js";
 import { modelRunDifferences, worstDifference, type FieldDifference } from "../engine/run-difference.js";
 import type { MambaModel } from "../engine/types.js";
@@ -39,6 +38,12 @@ function startWorker(backend: "reference" | "cpu", note: string): Promise<Worker
   return workerEngine(new Worker(url, { type: "module" }), note);
 }
 
+/**
+ * tfjs and the GPU engine, imported on first use rather than with the page: tfjs's three backends are most
+ * of a page's JavaScript, and a page's first figures need none of it.
+ */
+const tfjsEngine = () => import("../engine/gpu/engine.js");
+
 let created: Promise<Engine> | undefined;
 /** The float64 reference in a worker, for the verifier (and the rules no GPU kernel runs); started on first use. */
 let referenceWorker: Promise<WorkerEngine> | undefined;
@@ -52,9 +57,10 @@ const referenceRequests = { verify: 0, rules: 0 };
  */
 export function pageEngine(): Promise<Engine> {
   created ??= createPageEngine().then(async (engine) => {
-    if (engine.backend === "cpu" || engine.backend === "reference") await tf.setBackend("cpu");
+    const { engineStats, setPageTfjsBackend } = await tfjsEngine();
+    if (engine.backend === "cpu" || engine.backend === "reference") await setPageTfjsBackend("cpu");
     showBackend(engine);
-    installDiagnostics(engine);
+    installDiagnostics(engine, engineStats);
     return engine;
   });
   return created;
@@ -65,7 +71,7 @@ async function createPageEngine(): Promise<Engine> {
   if (requested === "reference") return (referenceWorker = startWorker("reference", "; requested with ?backend=reference, in a worker"));
   if (requested === "cpu") return startWorker("cpu", "; requested with ?backend=cpu, in a worker so the page stays responsive");
   try {
-    return await createGpuEngine(requested, ["webgpu", "webgl"], true);
+    return await (await tfjsEngine()).createGpuEngine(requested, ["webgpu", "webgl"], true);
   } catch (error) {
     const why = `; no GPU backend: ${error instanceof Error ? error.message : String(error)}`;
     try {
@@ -118,7 +124,7 @@ export interface ReferenceCallCounts {
  * page's bundles, so these are the only way to see whether tensors leak while sliders move, and where the
  * float64 reference ran.
  */
-function installDiagnostics(engine: Engine): void {
+function installDiagnostics(engine: Engine, engineStats: () => EngineStats): void {
   const scope = globalThis as { __mambaEngineStats?: () => EngineStats & { engine: BackendName }; __mambaReferenceCalls?: () => Promise<ReferenceCallCounts> };
   scope.__mambaEngineStats = () => ({ ...engineStats(), engine: engine.backend });
   scope.__mambaReferenceCalls = async () => ({ page: referenceCalls(), worker: referenceWorker ? (await referenceWorker).referenceCalls() : 0, ...referenceRequests });

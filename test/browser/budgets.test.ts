@@ -36,6 +36,8 @@ before(async () => {
 async function visit(path: string): Promise<Visit> {
   const context = await site.browser.newContext();
   await context.addInitScript({ content: recordFirstFigure });
+  // Room for every resource's timing (the default 250 fill up before the model's modules arrive).
+  await context.addInitScript({ content: "performance.setResourceTimingBufferSize(10000);" });
   const page = await context.newPage();
   const modules: string[] = [];
   page.on("request", (request) => {
@@ -44,6 +46,8 @@ async function visit(path: string): Promise<Visit> {
   // ?backend=cpu: an engine, where there is one, starts in a second instead of probing WebGPU.
   await page.goto(`${site.server.origin}${path}?backend=cpu`, { waitUntil: "load" });
   await page.waitForLoadState("networkidle");
+  // A page may fall quiet before it loads its model (the home page's panel comes after its first figure).
+  if (modules.length === 0) await page.waitForRequest((request) => isTfjs(request.url()), { timeout: 8_000 }).catch(() => {});
   if (modules.length > 0) {
     await page.waitForFunction(() => ["webgpu", "webgl", "cpu"].includes(document.getElementById("backend-badge")?.dataset.backend ?? ""), null, { timeout: 20_000 }).catch(() => {});
   }

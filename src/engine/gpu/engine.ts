@@ -222,3 +222,11 @@ export function engineStats(): EngineStats {
   const { numTensors, numBytes } = tf.memory();
   return { backend: tf.getBackend(), numTensors, numBytes };
 }
+
+/**
+ * Makes `backend` the one tfjs runs the page's own small tensors on (chapter 3's convolutions), so that
+ * when the engine runs in a worker nothing on the page silently picks another backend.
+ */
+export async function setPageTfjsBackend(backend: GpuBackendName): Promise<void> {
+  await tf.setBackend(backend);
+}
