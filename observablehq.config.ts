@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
-import { chapters } from "./src/components/chapters.ts";
+import { appendices, chapters } from "./src/components/chapters.ts";
 
 /** Only chapters whose page exists are linked, so the navigation never points at a missing page. */
 const writtenChapters = chapters.filter((chapter) => existsSync(`src${chapter.path}.md`));
-const extraPages = [{ name: "Notebook kit", path: "/kit" }].filter((page) => existsSync(`src${page.path}.md`));
+const extraPages = appendices.filter((page) => existsSync(`src${page.path}.md`)).map((page) => ({ name: page.title, path: page.path }));
 
 export default {
   title: "Mamba, live",

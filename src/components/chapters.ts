@@ -44,3 +44,9 @@ export const chapters: readonly Chapter[] = [
     summary: "Induction heads at 256 times the training length, and associative recall against the state's size.",
   },
 ];
+
+/** Pages after the chapters in the navigation (appendices), not listed among the chapters on the home page. */
+export const appendices: readonly { path: string; title: string }[] = [
+  { path: "/kit", title: "Notebook kit" },
+  { path: "/math", title: "The math" },
+];

@@ -25,7 +25,7 @@ export function seriesTable(series: readonly Series[]): DataTable {
   return { columns: ["series", "x", "y"], rows };
 }
 
-/** K̄_ℓ = Σ_n C_n B̄_n Ā_n^ℓ (MAMBA-SPEC §3) for S4D-Real modes a_n = a·(n+1), B = C = 1, ZOH. */
+/** K̄_ℓ = Σ_n C_n B̄_n Ā_n^ℓ (src/math.md#kernel) for S4D-Real modes a_n = a·(n+1), B = C = 1, ZOH. */
 export function ltiKernel(a: number, delta: number, modes: number, length: number): number[] {
   const discrete = Array.from({ length: modes }, (_, n) => discretise("zoh", a * (n + 1), 1, delta));
   return Array.from({ length }, (_, l) => discrete.reduce((sum, mode) => sum + mode.bBar * mode.aBar ** l, 0));

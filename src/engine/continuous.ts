@@ -1,5 +1,5 @@
 /**
- * The continuous SSM h'(t) = A h(t) + B x(t), y(t) = C h(t) (MAMBA-SPEC §1), solved exactly for a
+ * The continuous SSM h'(t) = A h(t) + B x(t), y(t) = C h(t) (src/math.md#continuous), solved exactly for a
  * diagonal A (independent leaky integrators) and for a general 2 × 2 A (the matrix exponential, whose
  * complex eigenvalues give spirals), plus sampling helpers for plots and an RK4 integrator used as an
  * independent check.

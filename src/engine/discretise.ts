@@ -1,5 +1,5 @@
 /**
- * Discretisation of a scalar or diagonal SSM h' = a h + b x over a step Δ (MAMBA-SPEC §2):
+ * Discretisation of a scalar or diagonal SSM h' = a h + b x over a step Δ (src/math.md#discretisation):
  * h_k = Ā h_{k−1} + B̄ x_k. Every rule here is applied mode by mode, so a diagonal A is just N
  * independent scalar modes.
  */
@@ -80,7 +80,7 @@ export interface StabilityVerdict {
 }
 
 /**
- * The verdict of MAMBA-SPEC §2 for mode a and step Δ: Euler is stable iff Δλ < 2 (λ = −a) and
+ * The verdict of src/math.md#discretisation for mode a and step Δ: Euler is stable iff Δλ < 2 (λ = −a) and
  * oscillates for 1 < Δλ < 2; bilinear is stable for all Δ but Ā → −1 as Δ → ∞; ZOH and Mamba keep
  * Ā ∈ (0, 1).
  */

@@ -1,5 +1,5 @@
 /**
- * The LTI view (MAMBA-SPEC §3): with Δ, B, C fixed, the recurrence h_k = Ā h_{k−1} + B̄ x_k,
+ * The LTI view (src/math.md#kernel): with Δ, B, C fixed, the recurrence h_k = Ā h_{k−1} + B̄ x_k,
  * y_k = C h_k is the causal convolution y = K̄ * x with K̄_ℓ = Σ_n C_n B̄_n Ā_n^ℓ.
  */
 import { fft, nextPowerOfTwo } from "./fft.js";

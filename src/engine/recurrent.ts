@@ -1,5 +1,5 @@
 /**
- * Recurrent decoding (MAMBA-SPEC §5, last paragraph): tokens go through `lmStep` one at a time, the
+ * Recurrent decoding (src/math.md#decoding): tokens go through `lmStep` one at a time, the
  * model carrying only its constant-size state — per layer the last k − 1 conv inputs and h — from
  * one token to the next. Also what that memory costs next to a Transformer's KV cache.
  */

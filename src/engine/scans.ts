@@ -1,5 +1,5 @@
 /**
- * Scans of the linear recurrence h_t = a_t h_{t−1} + b_t (MAMBA-SPEC §6) as prefix combinations of
+ * Scans of the linear recurrence h_t = a_t h_{t−1} + b_t (src/math.md#parallel-scan) as prefix combinations of
  * pairs under the associative, non-commutative operator
  *   (a₁, b₁) • (a₂, b₂) = (a₁a₂, a₂b₁ + b₂),   identity (1, 0),
  * where the left operand is the earlier one; h_t is the b of the inclusive prefix (a_0, b_0) • … • (a_t, b_t).

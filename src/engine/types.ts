@@ -2,7 +2,7 @@
  * Shapes and layouts shared by the float64 reference engine and the GPU kernels.
  *
  * Layouts are row-major. The standalone selective scan uses the layout of the official CUDA kernel
- * (`selective_scan_fn`) and of `../shared/golden/scan/*.json`: channels before length.
+ * (`selective_scan_fn`) and of `test/fixtures/golden/scan/*.json`: channels before length.
  */
 
 /**

@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { chapters } from "../../src/components/chapters.ts";
+import { appendices, chapters } from "../../src/components/chapters.ts";
 import { DIST, describeProblems, openPage, useSite } from "./harness.ts";
 
-/** Every page the site builds: home, the chapters written so far, and the kit gallery. */
-const builtPages = ["/", ...chapters.map((chapter) => chapter.path), "/kit"].filter((path) =>
+/** Every page the site builds: home, the chapters written so far, and the appendices (the kit gallery, the math). */
+const builtPages = ["/", ...chapters.map((chapter) => chapter.path), ...appendices.map((page) => page.path)].filter((path) =>
   existsSync(join(DIST, path === "/" ? "index.html" : `${path}.html`)),
 );
 
@@ -106,7 +106,7 @@ describe("the home page", () => {
     const { context, page, problems } = await openPage(site.browser, site.server.origin, "/");
     try {
       await page.waitForSelector("main .chapter-list a");
-      for (const path of builtPages.filter((p) => p !== "/" && p !== "/kit")) {
+      for (const path of chapters.map((chapter) => chapter.path).filter((path) => builtPages.includes(path))) {
         assert.ok((await page.locator(`main a[href$="${path.slice(1)}"]`).count()) > 0, `no link to ${path}`);
       }
       assert.equal(describeProblems(problems), "");

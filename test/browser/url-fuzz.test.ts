@@ -13,13 +13,13 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
-import { chapters } from "../../src/components/chapters.ts";
+import { appendices, chapters } from "../../src/components/chapters.ts";
 import type { ParamSpec } from "../../src/components/params.ts";
 import { createRandom, type Random } from "../../src/engine/random.ts";
 import { DIST, describeProblems, openPage, useSite } from "./harness.ts";
 
 const URLS_PER_PAGE = Number(process.env.FUZZ_URLS ?? 40);
-const pages = ["/", ...chapters.map((chapter) => chapter.path), "/kit"].filter((path) =>
+const pages = ["/", ...chapters.map((chapter) => chapter.path), ...appendices.map((page) => page.path)].filter((path) =>
   existsSync(join(DIST, path === "/" ? "index.html" : `${path}.html`)),
 );
 

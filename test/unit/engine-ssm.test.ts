@@ -112,7 +112,7 @@ test("Euler converges to the exact solution with first-order error as Δ → 0",
   assert.ok(errors[3] < 0.02);
 });
 
-test("discretisation table: Ā, B̄ and stability verdicts of MAMBA-SPEC §2", () => {
+test("discretisation table: Ā, B̄ and stability verdicts of src/math.md#discretisation", () => {
   const a = -2;
   const b = 0.5;
   assert.deepEqual(discretise("euler", a, b, 0.1), { aBar: 1 - 0.2, bBar: 0.05 });

@@ -77,7 +77,7 @@ export function rmsNormBackward(dy: Floats, x: Floats, inverseRms: Floats, rows:
 }
 
 /**
- * Causal depthwise conv1d of MAMBA-SPEC §5 step 2 over (batch, length, channels):
+ * Causal depthwise conv1d of src/math.md#block (step 2) over (batch, length, channels):
  * y_t[c] = b_c + Σ_{j<k} W[c, j] · x_{t−(k−1)+j}[c], zeros before the start.
  */
 export function causalConvForward(x: Floats, batch: number, length: number, channels: number, weight: Floats, kernel: number, bias?: Floats): Floats {

@@ -9,7 +9,7 @@ import { checkSettings, type SelectiveCopyingSettings } from "../../engine/tasks
 import { readJson } from "../files.js";
 import type { ProgressReport, TrainingSettings } from "./loop.js";
 
-/** Table 1 of the Mamba paper (Selective Copying, token accuracy), the rows quoted in MAMBA-SPEC §7. */
+/** Table 1 of the Mamba paper (Selective Copying, token accuracy), the rows quoted in src/math.md#paper-results. */
 export const PAPER_TABLE_1 = [
   { architecture: "No gate", layer: "S4", accuracy: 0.183 },
   { architecture: "No gate", layer: "S6", accuracy: 0.97 },

@@ -1,5 +1,5 @@
 /**
- * The selective scan (MAMBA-SPEC §5 step 6) in float32 with its backward pass, in the training layout
+ * The selective scan (src/math.md#selective-scan) in float32 with its backward pass, in the training layout
  * (batch, length, channels) — tokens outer so that B_t and C_t (shared by all channels) are read once
  * per token:
  *   h_t[c,n] = exp(Δ_t[c] A[c,n]) h_{t−1}[c,n] + Δ_t[c] B_t[n] u_t[c]

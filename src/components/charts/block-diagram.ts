@@ -2,7 +2,7 @@
 import * as d3 from "d3";
 import { responsiveChart, sizeSvg, type Chart } from "./chart.js";
 
-/** Sizes of one block (MAMBA-SPEC §5); `channels` is the inner width Di = expand · d_model. */
+/** Sizes of one block (src/math.md#block); `channels` is the inner width Di = expand · d_model. */
 export interface BlockShapes {
   batch: number;
   length: number;

@@ -1,5 +1,5 @@
 /**
- * The LTI convolution y = K̄ * x (MAMBA-SPEC §3) on the active tfjs backend, two ways, to set
+ * The LTI convolution y = K̄ * x (src/math.md#kernel) on the active tfjs backend, two ways, to set
  * beside the fused scan: directly, as the flipped kernel sliding over the zero-padded input, and
  * through the FFT. Both take x and K̄ of shape (length) and return y of shape (length):
  *   y_k = Σ_{j=0..k} K̄_j x_{k−j}.

@@ -1,5 +1,5 @@
 /**
- * The chunked WGSL selective scan, the engine's kernel for real GPUs (src/math.md#parallel-scan).
+ * The chunked WGSL selective scan, the engine's kernel for real GPUs (src/math.md#chunked-kernel).
  * Every (batch row, channel, state) is an independent linear recurrence h_t = ā_t·h_{t−1} + b̄_t·u_t,
  * so the kernel gives each invocation one channel and one long chunk of time, and keeps all of a
  * group of K states in registers: each token costs K independent multiply-adds whose exponentials

@@ -1,7 +1,7 @@
 /**
  * The fused selective scan for tfjs's WebGL2 backend. A fragment shader writes one value and has no
  * shared memory, so the recurrence is split over time into chunks of Q tokens and run in three
- * passes, each parallel over everything but time (MAMBA-SPEC §6, "chunked"):
+ * passes, each parallel over everything but time (src/math.md#chunked-kernel):
  *   1. chunk summary, per (batch, channel, chunk, state): the chunk's own final state from h = 0,
  *      and its decay Π_t e^{Δ_t A} = e^{A Σ_t Δ_t};
  *   2. carry, per (batch, channel, chunk, state): the state entering each chunk,
