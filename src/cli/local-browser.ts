@@ -9,7 +9,7 @@ export const CHROMIUM_PATH = "/usr/bin/chromium";
 
 /**
  * Flags that keep Chromium off the network and give it WebGL (SwiftShader) and WebGPU (SwiftShader
- * through Vulkan) in software, as PLATFORM-NOTES describes. --no-sandbox because CI runs as root.
+ * through Vulkan) in software (measured here: both APIs come up on SwiftShader with these flags). --no-sandbox because CI runs as root.
  */
 export const CHROMIUM_ARGS: readonly string[] = [
   "--no-sandbox",

@@ -1,5 +1,5 @@
 /**
- * The Mamba state file (docs/state-file.md): a model's decoding state — per layer the conv window
+ * The Mamba state file (src/math.md#state-file; format in docs/state-file.md): a model's decoding state — per layer the conv window
  * (d_conv − 1, d_inner) and h (d_inner, d_state) — saved as a safetensors file, so any safetensors
  * tool can open it. The header's `__metadata__` says what it is and which model it belongs to:
  *   format "mamba-state", version "1", n_layer, d_model, d_inner, d_state, d_conv, vocab_size,
