@@ -39,10 +39,11 @@ exec > >(tee "$OUT/browser-log.txt") 2>&1
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv
 nvidia-smi --query-gpu=timestamp,clocks.sm,utilization.gpu --format=csv -lms 500 > "$OUT/browser-clocks.csv" &
 smi=$!
-timeout 90 python3 "$here/hf_mamba_reference.py" /tmp/m130 --runs=2 --decode=64 || echo "hf: exit $?"
+# Python outside the browser bundle's libraries (device.sh points LD_LIBRARY_PATH at Chromium's).
+timeout 90 env -u LD_LIBRARY_PATH python3 "$here/hf_mamba_reference.py" /tmp/m130 --runs=2 --decode=64 || echo "hf: exit $?"
 ln -sfn "$(pwd)" "$here/site/repo"
 ln -sfn /tmp/m130 "$here/site/model"
-timeout 420 "$NODE" "$here/gpu-host.mjs" --root="$here/site" "$@" || echo "browser: exit $?"
+timeout -k 10 "\${KERNEL_BROWSER_TIMEOUT:-420}" "$NODE" "$here/gpu-host.mjs" --root="$here/site" "$@" || echo "browser: exit $?"
 kill $smi
 `,
 );
