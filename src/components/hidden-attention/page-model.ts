@@ -90,18 +90,6 @@ export function textReader(engine: Engine, charModel: CharModel): (text: string)
   };
 }
 
-let markDrawn: () => void = () => {};
-const firstFigure = new Promise<void>((resolve) => (markDrawn = resolve));
-
-/** Called when the first figure holds data; the heavy work waits for the frame that shows it. */
-export function firstFigureDrawn(): void {
-  requestAnimationFrame(() => setTimeout(markDrawn, 0));
-}
-
-/** Resolves after the first figure has been painted (loading the LTI twin, starting the GPU engine wait for it). */
-export function afterFirstFigure(): Promise<void> {
-  return firstFigure;
-}
 
 /** The scan, the quadratic and the chunked form of a scalar-A case, each returning y (channels · length). */
 export interface CostForms {

@@ -5,7 +5,7 @@
  * when the page runs the float64 reference.
  */
 import { BACKEND_LABELS } from "../../engine/engine.js";
-import { gpuAttentionForward, uploadAttentionModel, type UploadedAttentionModel } from "../../engine/gpu/attention-lm.js";
+import type { UploadedAttentionModel } from "../../engine/gpu/attention-lm.js";
 import { argmax, attentionPredictor, type Predictor } from "../../engine/tasks/memory-scoring.js";
 import { pageEngine } from "../page-engine.js";
 import type { MemoryModel } from "./models.js";
@@ -37,6 +37,8 @@ export async function createMemoryEngine(): Promise<MemoryEngine> {
         if (entry.kind === "mamba") {
           logits = (await engine.runModel(entry.model, [row], { logitsOnly: true })).logits;
         } else {
+          // tfjs comes with the engine, not with the page (page-engine.ts): imported on first use.
+          const { gpuAttentionForward, uploadAttentionModel } = await import("../../engine/gpu/attention-lm.js");
           let uploaded = uploads.get(entry);
           if (!uploaded) uploads.set(entry, (uploaded = uploadAttentionModel(entry.model)));
           logits = await gpuAttentionForward(uploaded, row);

@@ -88,7 +88,8 @@ async function softwareRenderer(name: GpuBackendName): Promise<string | undefine
   const software = /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i;
   const why = (what: string) => `a software renderer (${what}), slower here than the CPU backend`;
   if (name === "webgpu") {
-    const adapter = await (globalThis.navigator as Navigator | undefined)?.gpu?.requestAdapter();
+    const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+    const adapter = gpu ? await webgpuAdapter(gpu) : null;
     if (!adapter) return undefined;
     const info = (adapter as unknown as { info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean } }).info ?? {};
     const text = `${info.vendor ?? ""} ${info.architecture ?? ""} ${info.description ?? ""}`.trim();
@@ -107,12 +108,26 @@ async function softwareRenderer(name: GpuBackendName): Promise<string | undefine
   return undefined;
 }
 
+/** How long to wait before asking for a WebGPU adapter a second time. */
+const ADAPTER_RETRY_MS = 1000;
+
+/**
+ * The WebGPU adapter, asked for twice: right after a page loads, Chromium on a real NVIDIA GPU answered
+ * the first request with null in every run we made, and a request about a second later succeeded.
+ */
+async function webgpuAdapter(gpu: GPU): Promise<GPUAdapter | null> {
+  const first = await gpu.requestAdapter();
+  if (first) return first;
+  await new Promise((wake) => setTimeout(wake, ADAPTER_RETRY_MS));
+  return gpu.requestAdapter();
+}
+
 /** Checks that need no tfjs backend (so no warning is logged for a browser that simply lacks one). */
 async function unavailability(name: GpuBackendName): Promise<string | undefined> {
   if (name === "webgpu") {
     const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
     if (!gpu) return "this browser has no WebGPU";
-    if (!(await gpu.requestAdapter())) return "no WebGPU adapter";
+    if (!(await webgpuAdapter(gpu))) return "no WebGPU adapter";
   }
   if (name === "webgl") {
     if (typeof document === "undefined" && typeof OffscreenCanvas === "undefined") return "no canvas to draw on";
