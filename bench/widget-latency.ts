@@ -4,8 +4,11 @@
  * (?backend=reference|cpu|webgl|webgpu). Needs a built site (npm run build) and /usr/bin/chromium.
  *
  *   npx tsx bench/widget-latency.ts [--backends cpu,webgl,webgpu,reference] [--repeats 15] [--dist DIR]
+ *   npx tsx bench/widget-latency.ts --against OTHER_DIST [--rounds 3] …
  *
- * Prints a table, and with --json the same rows as JSON (for bench/run.ts).
+ * Prints a table, and with --json the same rows as JSON (for bench/run.ts). With --against, the build in
+ * `--dist` and another build (an earlier commit's) are timed interleaved, backend by backend and round by
+ * round in one browser, and each backend's ratio of medians (this build / the other) is printed.
  */
 import type { Browser } from "playwright-core";
 import { DIST, launchChromium, openPage, serveStatic } from "../test/browser/harness.ts";
@@ -100,7 +103,40 @@ export async function widgetLatency(backends: readonly string[], repeats: number
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/**
+ * `dist` against `other`, interleaved: for each round and backend, one page of each build, so drift of a
+ * shared machine falls on both. Returns per backend the medians over all presses and their ratio.
+ */
+export async function compareBuilds(backends: readonly string[], repeats: number, rounds: number, dist: string, other: string) {
+  const servers = { current: await serveStatic(dist), other: await serveStatic(other) };
+  const browser = await launchChromium();
+  const times: Record<string, { current: number[]; other: number[]; engine: string }> = {};
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const backend of backends) {
+        times[backend] ??= { current: [], other: [], engine: "" };
+        for (const build of round % 2 ? (["other", "current"] as const) : (["current", "other"] as const)) {
+          const row = await measureBackend(browser, servers[build].origin, backend, repeats);
+          times[backend][build].push(row.medianMs);
+          if (build === "current") times[backend].engine = row.engine;
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+    await Promise.all([servers.current.close(), servers.other.close()]);
+  }
+  return Object.entries(times).map(([backend, t]) => ({ backend, engine: t.engine, currentMs: median(t.current), otherMs: median(t.other), ratio: median(t.current) / median(t.other) }));
+}
+
+if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes("--against")) {
+  const backends = option("backends", "reference,cpu,webgl,webgpu").split(",");
+  const rows = await compareBuilds(backends, Number(option("repeats", "15")), Number(option("rounds", "3")), option("dist", DIST), option("against", ""));
+  console.log(`Widget latency, this build (${option("dist", DIST)}) against ${option("against", "")}, interleaved: median over rounds of each page's median`);
+  console.log("| backend | engine | this build ms | other build ms | ratio |\n|---|---|---|---|---|");
+  for (const row of rows) console.log(`| ${row.backend} | ${row.engine} | ${row.currentMs.toFixed(1)} | ${row.otherMs.toFixed(1)} | ${row.ratio.toFixed(3)} |`);
+  if (process.argv.includes("--json")) console.log(JSON.stringify(rows));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const backends = option("backends", "reference,cpu,webgl,webgpu").split(",");
   const rows = await widgetLatency(backends, Number(option("repeats", "15")), option("dist", DIST));
   console.log("Widget latency: key press on “Scale Δ” → first frame painted after the redraw (default size: 10 tokens, d_model 8, 16 channels, 16 states)");

@@ -107,17 +107,27 @@ export async function openPage(
   });
   // Leaving a page aborts what it was still fetching (the home page loads the model after its first
   // figure): an abort of a request made before the latest main-frame navigation began is the reader's
-  // doing, not a fault. Every other failure is recorded.
+  // doing, not a fault. The abort may be reported before that navigation's own request, so an abort is
+  // kept until a later navigation excuses it; a worker's request may be seen only failing, and counts as
+  // made under the navigation in progress. Every other failure is recorded.
   let navigations = 0;
   const madeDuring = new WeakMap<object, number>();
+  const aborts: { text: string; madeDuring: number }[] = [];
   page.on("request", (request) => {
-    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) navigations++;
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+      navigations++;
+      const excused = new Set(aborts.filter((abort) => abort.madeDuring < navigations).map((abort) => abort.text));
+      problems.failedRequests = problems.failedRequests.filter((text) => !excused.has(text));
+    }
     madeDuring.set(request, navigations);
   });
   page.on("requestfailed", (request) => {
     const errorText = request.failure()?.errorText;
-    const leftBehind = errorText === "net::ERR_ABORTED" && (madeDuring.get(request) ?? navigations) < navigations;
-    if (!leftBehind) problems.failedRequests.push(`${request.url()} (${errorText})`);
+    const text = `${request.url()} (${errorText})`;
+    const made = madeDuring.get(request) ?? navigations;
+    if (errorText === "net::ERR_ABORTED" && made < navigations) return;
+    if (errorText === "net::ERR_ABORTED") aborts.push({ text, madeDuring: made });
+    problems.failedRequests.push(text);
   });
   page.on("response", (response) => {
     if (response.status() >= 400) problems.failedRequests.push(`${response.url()} (HTTP ${response.status()})`);

@@ -51,8 +51,8 @@ export function perturbationPanel(options: PerturbationPanelOptions): Perturbati
   const controls = {
     from: slider({ name: `${name}-from`, label: `Perturbed ${word}s: from`, min: 0, max: maxTokens - 1, step: 1, value: first }),
     to: slider({ name: `${name}-to`, label: "… to", min: 0, max: maxTokens - 1, step: 1, value: last }),
-    // 0 skips those tokens entirely (Ā = 1, B̄ = 0); large values reset the state at them.
-    deltaScale: slider({ name: `${name}-dscale`, label: `Scale Δ on those ${word}s (0: skip them)`, unit: "×", min: 0, max: 20, step: 0.05, value: 1 }),
+    // 0 skips those tokens entirely (Ā = 1, B̄ = 0); large values reset the state at them, and with A flipped (below) push it past float64.
+    deltaScale: slider({ name: `${name}-dscale`, label: `Scale Δ on those ${word}s (0: skip them)`, unit: "×", min: 0, max: 100, step: 0.05, value: 1 }),
     cScale: slider({ name: `${name}-cscale`, label: `Scale C on those ${word}s`, unit: "×", min: -3, max: 3, step: 0.05, value: 1 }),
     channel: options.channelPicker ?? slider({ name: `${name}-channel`, label: "Channel whose A is scaled", min: 0, max: channels - 1, step: 1, value: 0 }),
     // Below 0 the channel's A turns positive: the state grows without bound (the figures show the overflow).
