@@ -25,6 +25,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../src/cli/local-browser.js";
 import { serveFolder } from "../../src/cli/static-server.js";
 import { builtPages, firstFigureMs, measureUsable, recordFirstFigure } from "../budgets.js";
+import { WIDGET_SLIDER_MOVES as SLIDERS } from "../widget-moves.ts";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
@@ -40,16 +41,6 @@ const pages = option("pages", "") ? option("pages", "").split(",") : builtPages(
 const out = process.env.OUT ?? join(here, "out");
 mkdirSync(out, { recursive: true });
 
-/** The sliders of soak.test.ts, each between values in its stable range (the seed makes a new block). */
-const SLIDERS: [param: string, values: number[]][] = [
-  ["block-dscale", [0.5, 1.8, 3.2]],
-  ["block-cscale", [-1.5, 0.4, 2]],
-  ["block-ascale", [0.3, 2.5, 4]],
-  ["block-channel", [3, 9, 14]],
-  ["block-from", [0, 3, 5]],
-  ["block-to", [6, 2, 8]],
-  ["block-seed", [2, 7, 13, 21]],
-];
 
 /** 256 characters of plain English from the panel's own vocabulary; run k starts k characters later. */
 const PROSE =

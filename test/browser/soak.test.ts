@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { CDPSession, Page } from "playwright-core";
 import { describeProblems, openPage, useSite } from "./harness.ts";
+import { WIDGET_SLIDER_MOVES as SLIDERS } from "../../bench/widget-moves.ts";
 
 const MOVES = Number(process.env.SOAK_MOVES ?? 300);
 const BACKEND = process.env.SOAK_BACKEND ?? "webgl";
@@ -20,18 +21,6 @@ const HEAP_TOLERANCE_BYTES = 2 * 1024 * 1024;
 const FRAME_TIME_GROWTH = 1.5;
 
 const site = useSite();
-
-/** The sliders moved, each between two values in its (stable) range, so the session cycles through states. */
-const SLIDERS: [param: string, values: number[]][] = [
-  ["block-dscale", [0.5, 1.8, 3.2]],
-  ["block-cscale", [-1.5, 0.4, 2]],
-  ["block-ascale", [0.3, 2.5, 4]],
-  ["block-channel", [3, 9, 14]],
-  ["block-from", [0, 3, 5]],
-  ["block-to", [6, 2, 8]],
-  // A new seed is a new block: its weights replace the old ones on the GPU (the upload cache must not grow).
-  ["block-seed", [2, 7, 13, 21]],
-];
 
 /**
  * Moves `count` sliders starting at move `first`, in the page: sets the range input's value and
