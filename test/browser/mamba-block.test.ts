@@ -160,6 +160,9 @@ async function nextRun(runs: number): Promise<void> {
   // The explorer shares the page's engine with the background decoding above: its runs may wait their turn.
   await page.waitForFunction((n) => Number(document.querySelector(".mb-explorer")?.getAttribute("data-runs")) > n, runs, { timeout: 180_000 });
 }
+/** Waits until the explorer describes a model matching `pattern` (a loaded checkpoint; runs may still be under way). */
+const untilSummaryMatches = (pattern: RegExp) =>
+  page.waitForFunction((source) => new RegExp(source).test(document.querySelector('[data-role="checkpoint-summary"]')?.textContent ?? ""), pattern.source, { timeout: 60_000 });
 const runsNow = async () => Number(await page.locator(".mb-explorer").getAttribute("data-runs"));
 
 test("a golden checkpoint uploaded from disk runs on the GPU engine and matches HF; perturbations move the outputs", async () => {
@@ -168,8 +171,8 @@ test("a golden checkpoint uploaded from disk runs on the GPU engine and matches 
   const ids: number[] = golden.input_ids[0];
   await page.locator(".kit-text:has(label:text-is('Token ids (space-separated)')) input").fill(ids.join(" "));
   await explorer.locator('[data-role="checkpoint-files"]').setInputFiles([join(GOLDEN, "lm-odd-shapes/config.json"), join(GOLDEN, "lm-odd-shapes/model.safetensors")]);
-  // The typed ids start a run on the old model too: wait for the new model's summary, then for a run that began after it.
-  await page.waitForFunction(() => /3 layers, d_model 24, channels 48, state 8, vocabulary 50/.test(document.querySelector('[data-role="checkpoint-summary"]')?.textContent ?? ""), null, { timeout: 60_000 });
+  // The typed ids start a run on the old model too: wait for the new model's summary, then for its predictions.
+  await untilSummaryMatches(/3 layers, d_model 24, channels 48, state 8, vocabulary 50/);
   // The page's next-token predictions are the argmax of HF's logits.
   const vocab = 50;
   const expected = ids.map((_id, t) => {
@@ -236,7 +239,7 @@ test("a tokenizer.json dropped with the checkpoint turns typed text into token i
   const tokenizer = join(scratch, "tokenizer.json");
   writeFileSync(tokenizer, JSON.stringify({ model: { type: "BPE", vocab, merges: ["Ġ c", "a t", "Ġc at", "c at", "Ã ©"] } }));
   await explorer.locator('[data-role="checkpoint-files"]').setInputFiles([join(GOLDEN, "lm-tiny/config.json"), join(GOLDEN, "lm-tiny/model.safetensors"), tokenizer]);
-  await page.waitForFunction(() => /vocabulary 32, .* with its tokenizer/.test(document.querySelector('[data-role="checkpoint-summary"]')?.textContent ?? ""), null, { timeout: 60_000 });
+  await untilSummaryMatches(/vocabulary 32, .* with its tokenizer/);
   await page.locator(".kit-text:has(label:text-is('…or text (with a tokenizer.json)')) input").fill("cat cats");
   await page.waitForFunction(() => (document.querySelector(".mb-explorer .kit-text input") as HTMLInputElement).value === "8 10 4");
   await page.waitForFunction(() => document.querySelectorAll('[data-role="checkpoint-predictions"] tr:first-child td').length === 3);
