@@ -2,6 +2,7 @@
  * The character models' commands (docs/training.md):
  *   mamba eval --model DIR --text FILE          → {"bitsPerChar": …, "chars": …, "unknownChars": …}
  *   mamba generate --model DIR --prompt TEXT --tokens N [--temperature T] [--top-k K] [--seed S]  → {"text": …}
+ *                                               (a prompt's unknown characters are named on stderr)
  * DIR holds config.json, model.safetensors and tokenizer.json. Both run the float64 reference one character at a
  * time through the recurrent step.
  */
@@ -54,7 +55,10 @@ export const generateCommand: Command = {
     const topK = numberOption(options, "top-k", (v) => Number.isInteger(v) && v >= 1, "a positive integer");
     const seed = numberOption(options, "seed", Number.isSafeInteger, "an integer", 0)!;
     const charModel = loadCharModelDirectory(requiredOption(options, "model"));
-    const text = generate(charModel, requiredOption(options, "prompt"), { tokens, temperature, topK, seed });
+    const prompt = requiredOption(options, "prompt");
+    const note = describeUnknown(charModel.tokenizer.encode(prompt).unknown);
+    if (note) output.stderr?.(`mamba generate: the prompt has ${note}\n`);
+    const text = generate(charModel, prompt, { tokens, temperature, topK, seed });
     output.stdout(`${JSON.stringify({ text })}\n`);
   },
 };

@@ -172,6 +172,15 @@ describe("character model CLI", { concurrency: 2 }, () => {
     assert.equal(a.code, 0, a.stderr);
     assert.equal(a.stdout, b.stdout);
     assert.equal(Array.from(JSON.parse(a.stdout).text).length, 30);
+    assert.equal(a.stderr, "");
+  });
+
+  test("generate names a prompt's unknown characters on one line of stderr and still continues it", async () => {
+    const result = await runMamba("generate", "--model", modelDir("selective"), "--prompt", "A snowman ☃ said", "--tokens", "5", "--seed", "1");
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(Array.from(JSON.parse(result.stdout).text).length, 5);
+    assert.match(result.stderr, /^mamba generate: the prompt has 1 character outside the model's vocabulary, read as the unknown symbol: "☃" \(U\+2603\)/);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
   });
 
   const bad: [string, string[], RegExp][] = [
