@@ -19,6 +19,12 @@ export function loadCharModelDirectory(directory: string): CharModel {
   return loadCharModel(readJson(join(directory, "config.json")), readBytes(join(directory, "model.safetensors")), readJson(join(directory, "tokenizer.json")), directory);
 }
 
+/** Names `text`'s characters outside the model's vocabulary on one line of stderr, after `prefix`; silent when there are none. */
+function noteUnknownCharacters(charModel: CharModel, text: string, prefix: string, output: CliOutput): void {
+  const note = describeUnknown(charModel.tokenizer.encode(text).unknown);
+  if (note) output.stderr?.(`${prefix}${note}\n`);
+}
+
 /** `eval --model DIR --text FILE`: bits per character of a UTF-8 text file; unknown characters are counted and named on stderr. */
 export function evalText(options: Map<string, string[]>, output: CliOutput): void {
   const path = requiredOption(options, "text");
@@ -30,8 +36,7 @@ export function evalText(options: Map<string, string[]>, output: CliOutput): voi
     check(false, `${path} is not UTF-8 text`);
   }
   const charModel = loadCharModelDirectory(requiredOption(options, "model"));
-  const note = describeUnknown(charModel.tokenizer.encode(text!).unknown);
-  if (note) output.stderr?.(`mamba eval: ${path}: ${note}\n`);
+  noteUnknownCharacters(charModel, text!, `mamba eval: ${path}: `, output);
   output.stdout(`${JSON.stringify(bitsPerCharacter(charModel, text!))}\n`);
 }
 
@@ -56,8 +61,7 @@ export const generateCommand: Command = {
     const seed = numberOption(options, "seed", Number.isSafeInteger, "an integer", 0)!;
     const charModel = loadCharModelDirectory(requiredOption(options, "model"));
     const prompt = requiredOption(options, "prompt");
-    const note = describeUnknown(charModel.tokenizer.encode(prompt).unknown);
-    if (note) output.stderr?.(`mamba generate: the prompt has ${note}\n`);
+    noteUnknownCharacters(charModel, prompt, "mamba generate: the prompt has ", output);
     const text = generate(charModel, prompt, { tokens, temperature, topK, seed });
     output.stdout(`${JSON.stringify({ text })}\n`);
   },
